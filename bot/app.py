@@ -1,0 +1,176 @@
+"""build_app(): the Bolt app with its middleware, listeners and the one global error handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.i18n import translator
+from bot.services.catalog import CatalogDef, load_catalog, sync_catalog
+from bot.slack.blocks import messages
+from bot.slack.blocks.errors import apology_view
+from bot.slack.deps import Deps
+from bot.slack.listeners import register_all
+from bot.slack.metadata import ModalMeta
+from bot.slack.users import UserDirectory
+from bot.store.db import Database
+from bot.store.queries import claim_event
+
+log = logging.getLogger(__name__)
+
+
+def new_correlation_id() -> str:
+    """A short id that a user can quote and an operator can grep for."""
+    return secrets.token_hex(6)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A WebClient for our workspace that retries Slack's 429s after their Retry-After."""
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+    )
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(
+    settings: Settings,
+    db: Database,
+    client: WebClient | None = None,
+    *,
+    catalog: CatalogDef | None = None,
+) -> App:
+    """The Bolt app, wired to the database and the Slack Web API at `settings.slack_api_url`."""
+    client = client or make_client(settings)
+    catalog = catalog or load_catalog(settings.mentor_skills_file)
+    with db.sessions.begin() as session:
+        sync_catalog(catalog, session=session)
+    deps = Deps(
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        users=UserDirectory(
+            client,
+            ttl_seconds=settings.mentor_user_cache_seconds,
+            default_language=settings.mentor_default_language,
+        ),
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Ack first, work after: listeners run on Bolt's thread pool once they ack.
+        process_before_response=False,
+        logger=logging.getLogger("bot.bolt"),
+    )
+
+    @app.use
+    def with_context(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> Any:
+        """Give every request a correlation id and the app's dependencies."""
+        context["correlation_id"] = new_correlation_id()
+        context["deps"] = deps
+        return next()
+
+    @app.use
+    def dedupe_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> Any:
+        """Process each event id once; Slack retries events and Bolt does not dedupe."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with db.sessions.begin() as session:
+                if not claim_event(str(event_id)[:64], session=session):
+                    log.info("Skipping event %s: already processed", event_id)
+                    return BoltResponse(status=200, body="")
+        return next()
+
+    register_all(app)
+
+    @app.error
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        context: BoltContext,
+        response: BoltResponse | None,
+        client: WebClient,
+    ) -> None:
+        """Log with a correlation id and tell the person, in their language, quoting the id."""
+        ref = context.get("correlation_id") or new_correlation_id()
+        kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+        if isinstance(error, SlackApiError):
+            log.error(
+                "Slack API error while handling %s [ref=%s]: %s",
+                kind,
+                ref,
+                error.response.get("error"),
+            )
+        else:
+            # No request body here: it may hold someone's free text.
+            log.error("Unhandled error while handling %s [ref=%s]", kind, ref, exc_info=error)
+        _tell_user(settings, body, context, response, client, ref, error)
+
+    return app
+
+
+def _language(settings: Settings, body: dict[str, Any], context: BoltContext) -> str:
+    view = body.get("view") or {}
+    if view.get("private_metadata"):
+        return ModalMeta.parse(view["private_metadata"], settings.mentor_default_language).language
+    deps: Deps | None = context.get("deps")
+    if deps is not None and context.user_id:
+        try:
+            return deps.users.language(str(context.user_id))
+        except Exception:
+            log.debug("No language for the apology; using the default")
+    return settings.mentor_default_language
+
+
+def _tell_user(
+    settings: Settings,
+    body: dict[str, Any],
+    context: BoltContext,
+    response: BoltResponse | None,
+    client: WebClient,
+    ref: str,
+    error: Exception,
+) -> None:
+    t = translator(_language(settings, body, context))
+    message = (
+        messages.slack_error(t, ref)
+        if isinstance(error, SlackApiError)
+        else messages.apology(t, ref)
+    )
+    not_yet_acked = response is not None
+    try:
+        if not_yet_acked and body.get("type") == "view_submission":
+            # Push an apology on top of the modal: closing it returns to the form with
+            # everything the person typed still there.
+            assert response is not None
+            response.status = 200
+            response.body = apology_view(t, message)
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+            return
+        if not_yet_acked and "command" in body:
+            assert response is not None
+            response.status = 200
+            response.body = json.dumps({"response_type": "ephemeral", **message.as_kwargs()})
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+            return
+        if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
+            context.respond(
+                response_type="ephemeral", replace_original=False, **message.as_kwargs()
+            )
+        elif context.user_id:
+            client.chat_postMessage(channel=str(context.user_id), **message.as_kwargs())
+    except Exception:
+        log.warning("Could not deliver the apology [ref=%s]", ref, exc_info=True)

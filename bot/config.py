@@ -1,0 +1,137 @@
+"""Typed settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("en", "de")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class DatabaseSettings(BaseSettings):
+    """Just the database location: what `mentor-bot migrate` needs, without Slack secrets."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    database_url: str = "sqlite:///mentor-bot.sqlite3"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            # Use psycopg 3 whatever spelling the operator gave.
+            value = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", value)
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+
+class Settings(DatabaseSettings):
+    """Everything the bot reads from its environment."""
+
+    slack_bot_token: SecretStr = Field(min_length=1)
+    slack_signing_secret: SecretStr = Field(min_length=1)
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    mentor_hr_admins: Annotated[frozenset[str], NoDecode] = frozenset()
+    port: int = Field(default=3000, ge=1, le=65535)
+    mentor_default_language: Literal["en", "de"] = "en"
+    # Extra skills merged into the shipped catalog (TOML, same format as bot/data/skills.toml).
+    mentor_skills_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    web_concurrency: int = Field(default=2, ge=1, le=64)
+    # How long a users.info answer (locale, timezone) is reused; the method is Tier 4.
+    mentor_user_cache_seconds: int = Field(default=600, ge=0)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # WebClient joins method names onto base_url, so it needs the trailing slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("mentor_hr_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> frozenset[str]:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.split(",") if part.strip()]
+        elif isinstance(value, list | tuple | set | frozenset):
+            ids = [str(part).strip() for part in value]
+        else:
+            raise ValueError("must be comma-separated Slack user ids")
+        bad = [i for i in ids if not _USER_ID.match(i)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a Slack user id (like U012AB3CD)")
+        return frozenset(ids)
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether to connect over Socket Mode instead of serving HTTP."""
+        return self.slack_app_token is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation errors into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def load_database_settings() -> DatabaseSettings:
+    """Build DatabaseSettings, with the same one-line errors as load_settings."""
+    try:
+        return DatabaseSettings()
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per bad variable, naming it the way the operator spells it."""
+    lines = []
+    for err in exc.errors():
+        name = str(err["loc"][0]).upper() if err["loc"] else "?"
+        if err["type"] == "missing":
+            lines.append(f"{name} is not set")
+        else:
+            reason = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{name} is invalid: {reason[0].lower()}{reason[1:]}")
+    return "Configuration error: " + "; ".join(lines) + "."
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached)."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Domain logic. Nothing in here imports Slack; every function takes a keyword-only session."""

@@ -1,0 +1,390 @@
+"""Joining, editing, pausing, resuming and leaving the programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.store.models import (
+    ABOUT_MAX,
+    DEPARTMENT_MAX,
+    SKILL_LEVELS,
+    Cadence,
+    Participant,
+    ParticipantSkill,
+    Role,
+    SkillKind,
+    Status,
+    TimeWindow,
+    utcnow,
+)
+
+MAX_SKILLS_PER_KIND = 6
+MAX_PAUSE_WEEKS = 52
+MAX_LANGUAGES = 5
+DEFAULT_LEVEL = {SkillKind.OFFERED: 4, SkillKind.WANTED: 2}
+# Languages people can meet in; labels come from Babel's CLDR data in each UI language.
+MEETING_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "tr", "uk")
+
+
+class ProfileField(enum.StrEnum):
+    """Fields of the profile form that can carry a validation error."""
+
+    ROLE = "role"
+    SKILLS_OFFERED = "skills_offered"
+    SKILLS_WANTED = "skills_wanted"
+    DEPARTMENT = "department"
+    LANGUAGES = "languages"
+    ABOUT = "about"
+    CONSENT = "consent"
+
+
+class ProfileProblem(enum.StrEnum):
+    """Why a field was refused; the Slack layer turns these into translated sentences."""
+
+    MISSING = "missing"
+    MENTOR_NEEDS_OFFER = "mentor_needs_offer"
+    MENTEE_NEEDS_WANT = "mentee_needs_want"
+    TOO_MANY_SKILLS = "too_many_skills"
+    UNKNOWN_SKILL = "unknown_skill"
+    SAME_SKILL_BOTH_WAYS = "same_skill_both_ways"
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    TOO_MANY_LANGUAGES = "too_many_languages"
+    CONSENT_REQUIRED = "consent_required"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem with the values needed to explain it."""
+
+    kind: ProfileProblem
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    """What a person submits when joining or editing their profile."""
+
+    role: Role | None
+    offered: dict[str, int]
+    wanted: dict[str, int]
+    department: str
+    languages: tuple[str, ...]
+    cadence: Cadence
+    weekday: int | None
+    time_window: TimeWindow
+    about: str
+    consent: bool
+
+
+@dataclass(frozen=True)
+class SkillsForm:
+    """What a person submits when editing only their skills."""
+
+    offered: dict[str, int]
+    wanted: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The stored participant, and whether it was new or changed at all."""
+
+    participant: Participant
+    created: bool
+    changed: bool
+
+
+class NotEnrolled(LookupError):
+    """The person has no active profile."""
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise user text: NFC, no control characters, collapsed whitespace."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def _check_skills(
+    offered: dict[str, int], wanted: dict[str, int], role: Role | None, known: set[str]
+) -> dict[ProfileField, Problem]:
+    problems: dict[ProfileField, Problem] = {}
+    for fld, chosen in (
+        (ProfileField.SKILLS_OFFERED, offered),
+        (ProfileField.SKILLS_WANTED, wanted),
+    ):
+        unknown = sorted(set(chosen) - known)
+        if unknown:
+            problems[fld] = Problem(ProfileProblem.UNKNOWN_SKILL, {"skills": ", ".join(unknown)})
+        elif len(chosen) > MAX_SKILLS_PER_KIND:
+            problems[fld] = Problem(ProfileProblem.TOO_MANY_SKILLS, {"max": MAX_SKILLS_PER_KIND})
+    if role is Role.MENTOR and not offered and ProfileField.SKILLS_OFFERED not in problems:
+        problems[ProfileField.SKILLS_OFFERED] = Problem(ProfileProblem.MENTOR_NEEDS_OFFER)
+    if role is Role.MENTEE and not wanted and ProfileField.SKILLS_WANTED not in problems:
+        problems[ProfileField.SKILLS_WANTED] = Problem(ProfileProblem.MENTEE_NEEDS_WANT)
+    both = sorted(set(offered) & set(wanted))
+    if both and ProfileField.SKILLS_WANTED not in problems:
+        problems[ProfileField.SKILLS_WANTED] = Problem(
+            ProfileProblem.SAME_SKILL_BOTH_WAYS, {"skills": ", ".join(both)}
+        )
+    return problems
+
+
+def validate_profile(form: ProfileForm, known_skills: set[str]) -> dict[ProfileField, Problem]:
+    """Every problem with a profile form, by field; empty when it can be saved."""
+    problems: dict[ProfileField, Problem] = {}
+    if form.role is None:
+        problems[ProfileField.ROLE] = Problem(ProfileProblem.MISSING)
+    problems.update(_check_skills(form.offered, form.wanted, form.role, known_skills))
+    department = clean_text(form.department)
+    if len(department) > DEPARTMENT_MAX:
+        problems[ProfileField.DEPARTMENT] = Problem(
+            ProfileProblem.TOO_LONG, {"max": DEPARTMENT_MAX}
+        )
+    elif len(department) < 2:
+        problems[ProfileField.DEPARTMENT] = Problem(ProfileProblem.TOO_SHORT, {"min": 2})
+    if not form.languages:
+        problems[ProfileField.LANGUAGES] = Problem(ProfileProblem.MISSING)
+    elif len(form.languages) > MAX_LANGUAGES:
+        problems[ProfileField.LANGUAGES] = Problem(
+            ProfileProblem.TOO_MANY_LANGUAGES, {"max": MAX_LANGUAGES}
+        )
+    if len(clean_text(form.about)) > ABOUT_MAX:
+        problems[ProfileField.ABOUT] = Problem(ProfileProblem.TOO_LONG, {"max": ABOUT_MAX})
+    if not form.consent:
+        problems[ProfileField.CONSENT] = Problem(ProfileProblem.CONSENT_REQUIRED)
+    return problems
+
+
+def validate_skills(
+    form: SkillsForm, role: Role, known_skills: set[str]
+) -> dict[ProfileField, Problem]:
+    """Every problem with a skills-only form, by field."""
+    return _check_skills(form.offered, form.wanted, role, known_skills)
+
+
+def find_participant(team_id: str, user_id: str, *, session: Session) -> Participant | None:
+    """The person's profile if they are enrolled (active or paused), else None."""
+    participant = session.scalar(
+        select(Participant).where(
+            Participant.team_id == team_id,
+            Participant.slack_user_id == user_id,
+            Participant.status != Status.LEFT,
+        )
+    )
+    if participant is not None and _pause_expired(participant, utcnow().date()):
+        _resume(participant)
+        session.flush()
+    return participant
+
+
+def _pause_expired(p: Participant, today: dt.date) -> bool:
+    return p.status is Status.PAUSED and p.paused_until is not None and p.paused_until < today
+
+
+def _resume(p: Participant) -> None:
+    p.status, p.paused_until, p.updated_at = Status.ACTIVE, None, utcnow()
+
+
+def resume_expired_pauses(today: dt.date, *, session: Session) -> int:
+    """Put everyone whose pause ended before `today` back in the pool; returns how many."""
+    result = session.execute(
+        update(Participant)
+        .where(Participant.status == Status.PAUSED, Participant.paused_until < today)
+        .values(status=Status.ACTIVE, paused_until=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _set_skills(p: Participant, offered: dict[str, int], wanted: dict[str, int]) -> bool:
+    wanted_rows = {
+        (key, kind): level
+        for kind, chosen in ((SkillKind.OFFERED, offered), (SkillKind.WANTED, wanted))
+        for key, level in chosen.items()
+    }
+    current = {(s.skill_key, s.kind): s for s in p.skills}
+    changed = False
+    for pk, row in list(current.items()):
+        if pk not in wanted_rows:
+            p.skills.remove(row)
+            changed = True
+        elif row.level != wanted_rows[pk]:
+            row.level = wanted_rows[pk]
+            changed = True
+    for (key, kind), level in wanted_rows.items():
+        if (key, kind) not in current:
+            p.skills.append(ParticipantSkill(skill_key=key, kind=kind, level=level))
+            changed = True
+    return changed
+
+
+def _levels(chosen: dict[str, int]) -> dict[str, int]:
+    return {k: (v if v in SKILL_LEVELS else 3) for k, v in chosen.items()}
+
+
+def save_profile(
+    form: ProfileForm,
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    timezone: str | None,
+    locale: str | None,
+    now: dt.datetime | None = None,
+) -> SaveResult:
+    """Create or update the person's profile from a validated form (idempotent)."""
+    assert form.role is not None, "validate_profile first"
+    now = now or utcnow()
+    participant = find_participant(team_id, user_id, session=session)
+    created = participant is None
+    if participant is None:
+        participant = Participant(team_id=team_id, slack_user_id=user_id, status=Status.ACTIVE)
+        session.add(participant)
+    values = {
+        "role": form.role,
+        "department": clean_text(form.department),
+        "languages": list(dict.fromkeys(form.languages)),
+        "cadence": form.cadence,
+        "preferred_weekday": form.weekday,
+        "time_window": form.time_window,
+        "about": clean_text(form.about) or None,
+        "timezone": timezone or participant.timezone,
+        "locale": locale or participant.locale,
+    }
+    changed = created
+    for name, value in values.items():
+        if getattr(participant, name) != value:
+            setattr(participant, name, value)
+            changed = True
+    if participant.consent_at is None:
+        participant.consent_at = now
+    if _set_skills(participant, _levels(form.offered), _levels(form.wanted)):
+        changed = True
+    if changed:
+        participant.updated_at = now
+    session.flush()
+    return SaveResult(participant=participant, created=created, changed=changed)
+
+
+def save_skills(form: SkillsForm, *, session: Session, team_id: str, user_id: str) -> SaveResult:
+    """Replace the person's offered and wanted skills (idempotent)."""
+    participant = find_participant(team_id, user_id, session=session)
+    if participant is None:
+        raise NotEnrolled(user_id)
+    changed = _set_skills(participant, _levels(form.offered), _levels(form.wanted))
+    if changed:
+        participant.updated_at = utcnow()
+    session.flush()
+    return SaveResult(participant=participant, created=False, changed=changed)
+
+
+class PauseProblem(enum.StrEnum):
+    """Why a pause request was refused."""
+
+    UNPARSEABLE = "unparseable"
+    IN_PAST = "in_past"
+    TOO_LONG = "too_long"
+
+
+class PauseError(ValueError):
+    """A pause request that cannot be honoured."""
+
+    def __init__(self, problem: PauseProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+_WEEKS = re.compile(r"^(\d{1,3})\s*(w|wk|wks|week|weeks|wo|woche|wochen)$", re.IGNORECASE)
+_UNTIL = re.compile(r"^(?:until|bis)\s+(\S+)$", re.IGNORECASE)
+
+
+def parse_pause(args: str, today: dt.date) -> dt.date | None:
+    """Parse `until YYYY-MM-DD`, a bare date, or `Nw`; empty means an open-ended pause."""
+    text = args.strip()
+    if not text:
+        return None
+    match = _UNTIL.match(text)
+    if match:
+        text = match.group(1)
+    weeks = _WEEKS.match(text)
+    if weeks:
+        n = int(weeks.group(1))
+        if n < 1:
+            raise PauseError(PauseProblem.UNPARSEABLE)
+        if n > MAX_PAUSE_WEEKS:
+            raise PauseError(PauseProblem.TOO_LONG)
+        return today + dt.timedelta(weeks=n)
+    try:
+        until = dt.date.fromisoformat(text)
+    except ValueError:
+        raise PauseError(PauseProblem.UNPARSEABLE) from None
+    check_pause_date(until, today)
+    return until
+
+
+def check_pause_date(until: dt.date, today: dt.date) -> None:
+    """Refuse dates that are not in the future or more than a year ahead."""
+    if until <= today:
+        raise PauseError(PauseProblem.IN_PAST)
+    if until > today + dt.timedelta(weeks=MAX_PAUSE_WEEKS):
+        raise PauseError(PauseProblem.TOO_LONG)
+
+
+def pause(until: dt.date | None, *, session: Session, team_id: str, user_id: str) -> Participant:
+    """Take the person out of matching and nudges, until a date or until they resume."""
+    participant = find_participant(team_id, user_id, session=session)
+    if participant is None:
+        raise NotEnrolled(user_id)
+    participant.status, participant.paused_until = Status.PAUSED, until
+    participant.updated_at = utcnow()
+    session.flush()
+    return participant
+
+
+def resume(*, session: Session, team_id: str, user_id: str) -> tuple[Participant, bool]:
+    """Put the person back in the pool; the flag says whether they were paused at all."""
+    participant = find_participant(team_id, user_id, session=session)
+    if participant is None:
+        raise NotEnrolled(user_id)
+    was_paused = participant.status is Status.PAUSED
+    if was_paused:
+        _resume(participant)
+        session.flush()
+    return participant, was_paused
+
+
+def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | None = None) -> bool:
+    """Erase the person's personal data; False if there was nothing to erase.
+
+    The row itself stays, stripped to role and dates under an opaque id, so that
+    programme-level counts (people who left) stay consistent without naming anyone.
+    """
+    participant = find_participant(team_id, user_id, session=session)
+    if participant is None:
+        return False
+    participant.skills.clear()
+    participant.slack_user_id = "left-" + secrets.token_hex(12)
+    participant.department = None
+    participant.languages = []
+    participant.timezone = None
+    participant.locale = None
+    participant.about = None
+    participant.preferred_weekday = None
+    participant.time_window = TimeWindow.ANY
+    participant.consent_at = None
+    participant.status, participant.paused_until = Status.LEFT, None
+    participant.left_at = participant.updated_at = now or utcnow()
+    session.flush()
+    return True

@@ -1,0 +1,1 @@
+"""The Slack surface: ids, typed metadata, Block Kit builders and Bolt listeners."""

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: data in, slack_sdk.models objects out. No I/O, no Bolt."""

@@ -1,0 +1,39 @@
+"""What listeners need, handed to them through Bolt's context by a middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.i18n import Translator, translator
+from bot.services.catalog import CatalogDef
+from bot.slack.users import UserDirectory
+from bot.store.db import Database, session_scope
+
+
+@dataclass
+class Deps:
+    """Settings, database, skill catalog and the Slack user directory."""
+
+    settings: Settings
+    db: Database
+    catalog: CatalogDef
+    users: UserDirectory
+    skill_keys: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.skill_keys = {s.key for s in self.catalog.skills}
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A transaction that commits when the block succeeds."""
+        with session_scope(self.db.sessions) as session:
+            yield session
+
+    def t_for(self, user_id: str) -> Translator:
+        """The translator in this user's Slack language."""
+        return translator(self.users.language(user_id))

@@ -1,0 +1,113 @@
+"""Modal state (Slack's `view.state.values`) to domain forms, and profiles back to drafts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from bot.services.enrollment import DEFAULT_LEVEL, ProfileForm, SkillsForm
+from bot.slack.ids import LEVEL_OFFERED_PREFIX, LEVEL_WANTED_PREFIX, JoinModal
+from bot.store.models import Cadence, Participant, Role, SkillKind, TimeWindow
+
+State = Mapping[str, Mapping[str, Any]]
+E = TypeVar("E", Role, Cadence, TimeWindow)
+
+
+def _element(state: State, block_id: str) -> Mapping[str, Any]:
+    # Each of our input blocks holds exactly one element; its action_id equals the block_id.
+    block = state.get(block_id) or {}
+    return next(iter(block.values()), {}) if isinstance(block, Mapping) else {}
+
+
+def _text(state: State, block_id: str) -> str:
+    value = _element(state, block_id).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def _one(state: State, block_id: str) -> str | None:
+    option = _element(state, block_id).get("selected_option") or {}
+    value = option.get("value") if isinstance(option, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _many(state: State, block_id: str) -> list[str]:
+    options = _element(state, block_id).get("selected_options") or []
+    return [
+        o["value"] for o in options if isinstance(o, Mapping) and isinstance(o.get("value"), str)
+    ]
+
+
+def _enum_or(cls: type[E], raw: str | None, default: E) -> E:
+    try:
+        return cls(raw) if raw is not None else default
+    except ValueError:
+        return default
+
+
+def _levels(state: State, keys: list[str], prefix: str, kind: SkillKind) -> dict[str, int]:
+    levels = {}
+    for key in keys:
+        raw = _one(state, prefix + key)
+        levels[key] = int(raw) if raw in {"1", "2", "3", "4", "5"} else DEFAULT_LEVEL[kind]
+    return levels
+
+
+def skills_from_state(state: State) -> SkillsForm:
+    """The skills (with levels) currently chosen in a join or skills modal."""
+    offered = _many(state, JoinModal.SKILLS_OFFERED)
+    wanted = _many(state, JoinModal.SKILLS_WANTED)
+    return SkillsForm(
+        offered=_levels(state, offered, LEVEL_OFFERED_PREFIX, SkillKind.OFFERED),
+        wanted=_levels(state, wanted, LEVEL_WANTED_PREFIX, SkillKind.WANTED),
+    )
+
+
+def profile_from_state(state: State) -> ProfileForm:
+    """Everything the join modal currently holds, as a (not yet validated) form."""
+    skills = skills_from_state(state)
+    role = _one(state, JoinModal.ROLE)
+    weekday = _one(state, JoinModal.WEEKDAY)
+    return ProfileForm(
+        role=_enum_or(Role, role, Role.MENTOR) if role else None,
+        offered=skills.offered,
+        wanted=skills.wanted,
+        department=_text(state, JoinModal.DEPARTMENT),
+        languages=tuple(_many(state, JoinModal.LANGUAGES)),
+        cadence=_enum_or(Cadence, _one(state, JoinModal.CADENCE), Cadence.BIWEEKLY),
+        weekday=int(weekday) if weekday in {"0", "1", "2", "3", "4"} else None,
+        time_window=_enum_or(TimeWindow, _one(state, JoinModal.TIME_WINDOW), TimeWindow.ANY),
+        about=_text(state, JoinModal.ABOUT),
+        consent=JoinModal.CONSENT_GIVEN in _many(state, JoinModal.CONSENT),
+    )
+
+
+def profile_from_participant(p: Participant) -> ProfileForm:
+    """A stored profile as a draft to prefill the join modal."""
+    return ProfileForm(
+        role=p.role,
+        offered=p.skill_levels(SkillKind.OFFERED),
+        wanted=p.skill_levels(SkillKind.WANTED),
+        department=p.department or "",
+        languages=tuple(p.languages or ()),
+        cadence=p.cadence,
+        weekday=p.preferred_weekday,
+        time_window=p.time_window,
+        about=p.about or "",
+        consent=p.consent_at is not None,
+    )
+
+
+def empty_profile(language: str) -> ProfileForm:
+    """A fresh draft, with the person's UI language preselected as a meeting language."""
+    return ProfileForm(
+        role=None,
+        offered={},
+        wanted={},
+        department="",
+        languages=(language,),
+        cadence=Cadence.BIWEEKLY,
+        weekday=None,
+        time_window=TimeWindow.ANY,
+        about="",
+        consent=False,
+    )

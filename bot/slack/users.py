@@ -1,0 +1,72 @@
+"""Who a Slack user is (locale, timezone), from users.info, cached because it is Tier 4."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import language_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """The few facts about a Slack user the bot needs."""
+
+    id: str
+    locale: str | None
+    timezone: str | None
+    name: str | None
+    deleted: bool = False
+
+
+class UserDirectory:
+    """A TTL cache in front of `users.info` with `include_locale`."""
+
+    def __init__(self, client: WebClient, *, ttl_seconds: float, default_language: str) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self.default_language = default_language
+        self._cache: dict[str, tuple[float, SlackUser]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, user_id: str) -> SlackUser | None:
+        """The user, or None when Slack cannot tell us (the caller falls back to defaults)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(user_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            resp = self._client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            return None
+        data = resp.get("user") or {}
+        profile = data.get("profile") or {}
+        user = SlackUser(
+            id=user_id,
+            locale=data.get("locale"),
+            timezone=data.get("tz"),
+            name=profile.get("display_name") or profile.get("real_name") or data.get("name"),
+            deleted=bool(data.get("deleted")),
+        )
+        with self._lock:
+            self._cache[user_id] = (now, user)
+        return user
+
+    def language(self, user_id: str) -> str:
+        """The UI language for this user: their Slack locale if supported, else the default."""
+        user = self.lookup(user_id)
+        return language_for(user.locale if user else None, self.default_language)
+
+    def forget(self, user_id: str) -> None:
+        """Drop a cached entry (after the person left, say)."""
+        with self._lock:
+            self._cache.pop(user_id, None)

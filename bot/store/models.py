@@ -1,0 +1,211 @@
+"""SQLAlchemy 2 typed models. The schema itself is made only by Alembic migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DEPARTMENT_MAX = 80
+ABOUT_MAX = 300
+SKILL_LEVELS = (1, 2, 3, 4, 5)
+
+
+def utcnow() -> dt.datetime:
+    """The current instant, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Role(enum.StrEnum):
+    """Mentors share digital skills; mentees learn them."""
+
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class Status(enum.StrEnum):
+    """Whether a participant is in the matching pool."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class Cadence(enum.StrEnum):
+    """How often a pair meets for its jour fixe."""
+
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class TimeWindow(enum.StrEnum):
+    """Preferred part of the working day for the jour fixe (local time)."""
+
+    MORNING = "morning"
+    MIDDAY = "midday"
+    AFTERNOON = "afternoon"
+    ANY = "any"
+
+
+class SkillKind(enum.StrEnum):
+    """Whether a participant offers (teaches) or wants (learns) a skill."""
+
+    OFFERED = "offered"
+    WANTED = "wanted"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # VARCHAR + CHECK rather than a native PostgreSQL ENUM: adding a value later
+    # is then an ordinary migration on both backends.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Participant(Base):
+    """A person enrolled in the programme, identified by Slack team and user id."""
+
+    __tablename__ = "participant"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id"),
+        CheckConstraint(
+            "(status = 'paused') OR (paused_until IS NULL)", name="paused_until_only_when_paused"
+        ),
+        CheckConstraint("preferred_weekday BETWEEN 0 AND 4", name="weekday_is_workday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # Replaced by an opaque token when the person leaves, so nothing links back to them.
+    slack_user_id: Mapped[str] = mapped_column(String(40))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    department: Mapped[str | None] = mapped_column(String(DEPARTMENT_MAX))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    about: Mapped[str | None] = mapped_column(String(ABOUT_MAX))
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence, "cadence"), default=Cadence.BIWEEKLY)
+    preferred_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    time_window: Mapped[TimeWindow] = mapped_column(
+        _enum(TimeWindow, "time_window"), default=TimeWindow.ANY
+    )
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    skills: Mapped[list[ParticipantSkill]] = relationship(
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        order_by="ParticipantSkill.skill_key",
+        lazy="selectin",
+    )
+
+    def skill_levels(self, kind: SkillKind) -> dict[str, int]:
+        """Skill key -> self-rated level for one direction."""
+        return {s.skill_key: s.level for s in self.skills if s.kind == kind}
+
+
+class Skill(Base):
+    """A digital skill in the catalog; rows are synced from the shipped and configured TOML."""
+
+    __tablename__ = "skill"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # A skill removed from configuration is retired, not deleted, so profiles keep their rows.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    labels: Mapped[list[SkillLabel]] = relationship(
+        back_populates="skill", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def label(self, language: str, fallback: str = "en") -> str:
+        """The label in `language`, else the fallback language, else the key."""
+        by_lang = {lbl.language: lbl.label for lbl in self.labels}
+        return by_lang.get(language) or by_lang.get(fallback) or self.key
+
+
+class SkillLabel(Base):
+    """A skill's display label in one language."""
+
+    __tablename__ = "skill_label"
+
+    skill_key: Mapped[str] = mapped_column(
+        ForeignKey("skill.key", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    label: Mapped[str] = mapped_column(String(75))
+
+    skill: Mapped[Skill] = relationship(back_populates="labels")
+
+
+class ParticipantSkill(Base):
+    """A skill a participant offers or wants, with a self-rated level from 1 to 5."""
+
+    __tablename__ = "participant_skill"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        Index("ix_participant_skill_skill_kind", "skill_key", "kind"),
+    )
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_key: Mapped[str] = mapped_column(ForeignKey("skill.key"), primary_key=True)
+    kind: Mapped[SkillKind] = mapped_column(_enum(SkillKind, "skill_kind"), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+
+    participant: Mapped[Participant] = relationship(back_populates="skills")
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled; Slack retries events and Bolt does not dedupe them."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
