@@ -16,9 +16,11 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names so that migrations can refer to them on every backend.
@@ -38,6 +40,30 @@ SKILL_LEVELS = (1, 2, 3, 4, 5)
 def utcnow() -> dt.datetime:
     """The current instant, timezone-aware in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend; SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware UTC only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        """Return aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -127,14 +153,14 @@ class Participant(Base):
     )
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
-    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, server_default=func.now()
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, server_default=func.now()
     )
-    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     skills: Mapped[list[ParticipantSkill]] = relationship(
         back_populates="participant",
@@ -208,4 +234,4 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_event"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,9 +17,14 @@ EVENT_MEMORY = dt.timedelta(days=2)
 def claim_event(event_id: str, *, session: Session) -> bool:
     """Record an event id; True only for the first caller, so retries are processed once."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ProcessedEvent).values(event_id=event_id, received_at=utcnow())
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=["event_id"]))
-    return bool(getattr(result, "rowcount", 0))
+    stmt = (
+        insert(ProcessedEvent)
+        .values(event_id=event_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING, not rowcount: psycopg reports -1 for this statement through the ORM.
+        .returning(ProcessedEvent.event_id)
+    )
+    return session.execute(stmt).scalar() is not None
 
 
 def forget_old_events(*, session: Session, now: dt.datetime | None = None) -> int:
