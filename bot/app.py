@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -26,6 +26,29 @@ from bot.store.db import Database
 from bot.store.queries import claim_event
 
 log = logging.getLogger(__name__)
+
+
+class StickyAck(Ack):
+    """An ack that keeps its first response once given.
+
+    Bolt's thread runner resets `ack.response` to None when a listener raises after
+    acking; if that happens within its 10 ms polling interval, Slack gets a 404
+    after 3 s instead of the ack that was already given.
+    """
+
+    def __init__(self) -> None:
+        self._response: BoltResponse | None = None
+
+    @property
+    def response(self) -> BoltResponse | None:
+        """The acknowledgement to send, if any."""
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is None and self._response is not None:
+            return
+        self._response = value
 
 
 def new_correlation_id() -> str:
@@ -81,6 +104,7 @@ def build_app(
         """Give every request a correlation id and the app's dependencies."""
         context["correlation_id"] = new_correlation_id()
         context["deps"] = deps
+        context["ack"] = StickyAck()
         return next()
 
     @app.use

@@ -35,12 +35,17 @@ class WebApp:
                 return _plain(start_response, "200 OK", "ok\n")
             return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
         if path == SLACK_PATH:
+            if method != "POST":
+                return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = -1
             if length < 0 or length > MAX_BODY_BYTES:
                 return _plain(start_response, "413 Content Too Large", "request too large\n")
+            if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "").isdigit():
+                # slack_sdk's verifier crashes on a non-numeric timestamp instead of refusing it.
+                return _plain(start_response, "401 Unauthorized", "invalid request\n")
             return self.slack(environ, start_response)
         return _plain(start_response, "404 Not Found", "not found\n")
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.i18n import language_for
 
 log = logging.getLogger(__name__)
+FAILURE_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class UserDirectory:
         self._client = client
         self._ttl = ttl_seconds
         self.default_language = default_language
-        self._cache: dict[str, tuple[float, SlackUser]] = {}
+        self._cache: dict[str, tuple[float, SlackUser | None]] = {}
         self._lock = threading.Lock()
 
     def lookup(self, user_id: str) -> SlackUser | None:
@@ -41,12 +42,17 @@ class UserDirectory:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(user_id)
-        if hit and now - hit[0] < self._ttl:
+        if hit and now - hit[0] < (
+            self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
+        ):
             return hit[1]
         try:
             resp = self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            # Remember the failure briefly: one request sees one answer, and Slack is not hammered.
+            with self._lock:
+                self._cache[user_id] = (now, None)
             return None
         data = resp.get("user") or {}
         profile = data.get("profile") or {}
