@@ -1,0 +1,99 @@
+"""Scenario helpers: drive the app the way a person in Slack would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.store.models import Participant, Status
+from tests.conftest import RunningApp
+
+MENTOR_VALUES: dict[str, Any] = {
+    "role": "mentor",
+    "skills_offered": ["social_media", "ai_assistants"],
+    "department": "Marketing",
+    "languages": ["en", "de"],
+    "cadence": "biweekly",
+    "weekday": "2",
+    "time_window": "afternoon",
+    "about": "Happy to help with LinkedIn.",
+    "consent": ["given"],
+}
+
+MENTEE_VALUES: dict[str, Any] = {
+    **MENTOR_VALUES,
+    "role": "mentee",
+    "skills_offered": [],
+    "skills_wanted": ["social_media"],
+    "department": "Finance",
+}
+
+
+def wait_reply(app: RunningApp, count: int = 1) -> dict[str, Any]:
+    """Wait for the bot's `count`-th response_url post and return it."""
+    calls = app.fake.wait_for("response_url", count=count)
+    return dict(calls[count - 1].args)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """All visible text of a message or view: fallback text plus every text in its blocks."""
+    parts = [str(message.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(parts)
+
+
+def _ok(call: Any) -> bool:
+    return bool(call.response.get("ok"))
+
+
+def open_join_modal(app: RunningApp, user: str) -> dict[str, Any]:
+    """Type `/mentor join` and return the modal Slack now shows."""
+    before = len([c for c in app.fake.calls_to("views.open") if _ok(c)])
+    resp = app.sim.slash(user, "join")
+    assert resp.status == 200
+    call = app.fake.wait_for("views.open", _ok, count=before + 1)[-1]
+    return dict(app.fake.views[call.response["view"]["id"]])
+
+
+def choose_skills(
+    app: RunningApp, user: str, view: dict[str, Any], block_id: str, keys: list[str]
+) -> dict[str, Any]:
+    """Pick skills in a multi-select and wait for the modal to redraw with level pickers."""
+    before = len(app.fake.calls_to("views.update"))
+    app.sim.select_in_view(user, view["id"], block_id, block_id, keys)
+    app.fake.wait_for("views.update", count=before + 1)
+    return dict(app.fake.views[view["id"]])
+
+
+def join(app: RunningApp, user: str, values: dict[str, Any] | None = None) -> Any:
+    """The whole join flow; returns the submission response."""
+    view = open_join_modal(app, user)
+    return app.sim.submit_view(user, view["id"], values or MENTOR_VALUES)
+
+
+def count_participants(app: RunningApp, status: Status | None = None) -> int:
+    """How many participant rows exist (optionally with one status)."""
+    stmt = select(func.count()).select_from(Participant)
+    if status is not None:
+        stmt = stmt.where(Participant.status == status)
+    with app.db.sessions() as s:
+        return int(s.scalar(stmt) or 0)
+
+
+def participant(app: RunningApp, user: str) -> Participant | None:
+    """The enrolled participant row for a Slack user, if any."""
+    with app.db.sessions() as s:
+        return s.scalar(select(Participant).where(Participant.slack_user_id == user))

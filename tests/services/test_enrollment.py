@@ -1,0 +1,289 @@
+"""Enrolment rules: validation, idempotent saves, pause parsing and erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from bot.services import enrollment
+from bot.services.catalog import load_catalog, sync_catalog
+from bot.services.enrollment import (
+    PauseError,
+    PauseProblem,
+    ProfileField,
+    ProfileForm,
+    ProfileProblem,
+    SkillsForm,
+)
+from bot.store.models import Base, Cadence, Participant, Role, Status, TimeWindow
+
+KNOWN = {s.key for s in load_catalog().skills}
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def s(session: Session) -> Session:
+    sync_catalog(load_catalog(), session=session)
+    session.commit()
+    return session
+
+
+def form(**changes: object) -> ProfileForm:
+    base = ProfileForm(
+        role=Role.MENTOR,
+        offered={"social_media": 5, "ai_assistants": 4},
+        wanted={},
+        department="Marketing",
+        languages=("en", "de"),
+        cadence=Cadence.BIWEEKLY,
+        weekday=2,
+        time_window=TimeWindow.AFTERNOON,
+        about="Happy to help!",
+        consent=True,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_a_complete_mentor_form_has_no_problems() -> None:
+    assert enrollment.validate_profile(form(), KNOWN) == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "kind"),
+    [
+        ({"role": None}, ProfileField.ROLE, ProfileProblem.MISSING),
+        ({"offered": {}}, ProfileField.SKILLS_OFFERED, ProfileProblem.MENTOR_NEEDS_OFFER),
+        (
+            {"role": Role.MENTEE, "offered": {}},
+            ProfileField.SKILLS_WANTED,
+            ProfileProblem.MENTEE_NEEDS_WANT,
+        ),
+        (
+            {"offered": {"no_such_skill": 3}},
+            ProfileField.SKILLS_OFFERED,
+            ProfileProblem.UNKNOWN_SKILL,
+        ),
+        (
+            {"offered": {k: 3 for k in sorted(KNOWN)[:7]}},
+            ProfileField.SKILLS_OFFERED,
+            ProfileProblem.TOO_MANY_SKILLS,
+        ),
+        (
+            {"wanted": {"social_media": 1}},
+            ProfileField.SKILLS_WANTED,
+            ProfileProblem.SAME_SKILL_BOTH_WAYS,
+        ),
+        ({"department": "x" * 81}, ProfileField.DEPARTMENT, ProfileProblem.TOO_LONG),
+        ({"department": "  "}, ProfileField.DEPARTMENT, ProfileProblem.TOO_SHORT),
+        ({"languages": ()}, ProfileField.LANGUAGES, ProfileProblem.MISSING),
+        (
+            {"languages": ("en", "de", "fr", "es", "it", "nl")},
+            ProfileField.LANGUAGES,
+            ProfileProblem.TOO_MANY_LANGUAGES,
+        ),
+        ({"about": "y" * 301}, ProfileField.ABOUT, ProfileProblem.TOO_LONG),
+        ({"consent": False}, ProfileField.CONSENT, ProfileProblem.CONSENT_REQUIRED),
+    ],
+)
+def test_validation_names_the_field_and_the_problem(
+    changes: dict[str, object], field: ProfileField, kind: ProfileProblem
+) -> None:
+    problems = enrollment.validate_profile(form(**changes), KNOWN)
+    assert problems[field].kind is kind
+
+
+def test_saving_creates_one_participant_with_skills_and_consent(s: Session) -> None:
+    result = enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone="Europe/Berlin", locale="de"
+    )
+    s.commit()
+    assert result.created and result.changed
+    p = s.scalars(select(Participant)).one()
+    assert (p.role, p.department, p.languages, p.timezone, p.locale) == (
+        Role.MENTOR,
+        "Marketing",
+        ["en", "de"],
+        "Europe/Berlin",
+        "de",
+    )
+    assert p.skill_levels(enrollment.SkillKind.OFFERED) == {"ai_assistants": 4, "social_media": 5}
+    assert p.consent_at is not None and p.status is Status.ACTIVE
+
+
+def test_saving_the_same_form_twice_changes_nothing_the_second_time(s: Session) -> None:
+    first = enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    s.commit()
+    stamp = first.participant.updated_at
+    second = enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    s.commit()
+    assert not second.created and not second.changed
+    assert s.scalar(select(Participant.updated_at)) == stamp
+    assert len(s.scalars(select(Participant)).all()) == 1
+
+
+def test_saving_again_updates_the_record_in_place(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    s.commit()
+    result = enrollment.save_profile(
+        form(role=Role.MENTEE, offered={}, wanted={"spreadsheets": 1}, department="Finance"),
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
+    )
+    s.commit()
+    p = s.scalars(select(Participant)).one()
+    assert result.changed and p.role is Role.MENTEE and p.department == "Finance"
+    assert p.skill_levels(enrollment.SkillKind.OFFERED) == {}
+    assert p.skill_levels(enrollment.SkillKind.WANTED) == {"spreadsheets": 1}
+
+
+def test_user_text_is_normalised_but_kept(s: Session) -> None:
+    enrollment.save_profile(
+        form(department="  Sales\u0000 &  <!channel>  ", about="Hi\u200b there"),
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
+    )
+    p = s.scalars(select(Participant)).one()
+    assert p.department == "Sales & <!channel>"
+    assert p.about == "Hi there"
+
+
+def test_skills_can_be_edited_without_touching_the_profile(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    result = enrollment.save_skills(
+        SkillsForm(offered={"prompting": 3}, wanted={}), session=s, team_id="T1", user_id="U1"
+    )
+    assert result.changed
+    assert result.participant.skill_levels(enrollment.SkillKind.OFFERED) == {"prompting": 3}
+    assert result.participant.department == "Marketing"
+
+
+def test_editing_skills_requires_enrolment(s: Session) -> None:
+    with pytest.raises(enrollment.NotEnrolled):
+        enrollment.save_skills(
+            SkillsForm(offered={}, wanted={}), session=s, team_id="T1", user_id="U404"
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", None),
+        ("2w", TODAY + dt.timedelta(weeks=2)),
+        ("3 weeks", TODAY + dt.timedelta(weeks=3)),
+        ("4 Wochen", TODAY + dt.timedelta(weeks=4)),
+        ("until 2027-01-15", dt.date(2027, 1, 15)),
+        ("bis 2027-01-15", dt.date(2027, 1, 15)),
+        ("2027-01-15", dt.date(2027, 1, 15)),
+    ],
+)
+def test_pause_arguments_are_understood(text: str, expected: dt.date | None) -> None:
+    assert enrollment.parse_pause(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("until 2026-11-26", PauseProblem.IN_PAST),
+        ("2020-01-01", PauseProblem.IN_PAST),
+        ("until 2030-01-01", PauseProblem.TOO_LONG),
+        ("53w", PauseProblem.TOO_LONG),
+        ("0w", PauseProblem.UNPARSEABLE),
+        ("tomorrow", PauseProblem.UNPARSEABLE),
+        ("until 2026-02-30", PauseProblem.UNPARSEABLE),
+        ("'; DROP TABLE participant; --", PauseProblem.UNPARSEABLE),
+    ],
+)
+def test_bad_pause_arguments_are_refused_with_a_reason(text: str, problem: PauseProblem) -> None:
+    with pytest.raises(PauseError) as exc:
+        enrollment.parse_pause(text, TODAY)
+    assert exc.value.problem is problem
+
+
+def test_pause_and_resume_move_the_person_out_of_and_into_the_pool(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    p = enrollment.pause(dt.date(2027, 1, 1), session=s, team_id="T1", user_id="U1")
+    assert (p.status, p.paused_until) == (Status.PAUSED, dt.date(2027, 1, 1))
+    p, was_paused = enrollment.resume(session=s, team_id="T1", user_id="U1")
+    assert was_paused and (p.status, p.paused_until) == (Status.ACTIVE, None)
+    _, was_paused = enrollment.resume(session=s, team_id="T1", user_id="U1")
+    assert not was_paused
+
+
+def test_expired_pauses_end_by_themselves(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U2", timezone=None, locale="en"
+    )
+    enrollment.pause(dt.date(2026, 12, 1), session=s, team_id="T1", user_id="U1")
+    enrollment.pause(None, session=s, team_id="T1", user_id="U2")
+    s.commit()
+    assert enrollment.resume_expired_pauses(dt.date(2026, 12, 2), session=s) == 1
+    s.commit()
+    s.expire_all()
+    statuses = dict(s.execute(select(Participant.slack_user_id, Participant.status)).all())
+    assert statuses == {"U1": Status.ACTIVE, "U2": Status.PAUSED}
+
+
+def test_leaving_erases_every_trace_of_the_person(s: Session) -> None:
+    enrollment.save_profile(
+        form(department="Secret Dept", about="my secret"),
+        session=s,
+        team_id="T1",
+        user_id="U_GONE",
+        timezone="Europe/Berlin",
+        locale="de",
+    )
+    s.commit()
+    assert enrollment.leave(session=s, team_id="T1", user_id="U_GONE")
+    s.commit()
+    # No column of any table may still hold the person's id or their free text.
+    needles = ("U_GONE", "Secret Dept", "my secret", "Europe/Berlin")
+    for table in Base.metadata.sorted_tables:
+        columns = [c["name"] for c in inspect(s.get_bind()).get_columns(table.name)]
+        for row in s.execute(text(f"SELECT * FROM {table.name}")).all():
+            for col, value in zip(columns, row, strict=True):
+                assert not any(n in str(value) for n in needles), (table.name, col, value)
+    p = s.scalars(select(Participant)).one()
+    assert p.status is Status.LEFT and p.skills == [] and p.consent_at is None
+    assert enrollment.find_participant("T1", "U_GONE", session=s) is None
+
+
+def test_leaving_twice_reports_nothing_to_erase(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    assert enrollment.leave(session=s, team_id="T1", user_id="U1")
+    assert not enrollment.leave(session=s, team_id="T1", user_id="U1")
+
+
+def test_a_person_who_left_can_join_again_as_someone_new(s: Session) -> None:
+    enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    enrollment.leave(session=s, team_id="T1", user_id="U1")
+    result = enrollment.save_profile(
+        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+    )
+    assert result.created

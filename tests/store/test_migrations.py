@@ -1,0 +1,52 @@
+"""Migrations are the only way the schema is made, so they must match the models exactly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.store import migrate
+from bot.store.db import make_engine
+from bot.store.models import Base
+
+TABLES = {"participant", "participant_skill", "skill", "skill_label", "processed_event"}
+
+
+def test_upgrade_from_empty_to_head_and_back_down(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        assert migrate.current_revision(engine) is None
+        migrate.upgrade(empty_database_url)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        migrate.downgrade(empty_database_url, "base")
+        assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
+        migrate.upgrade(empty_database_url)
+        assert migrate.pending_message(engine) is None
+    finally:
+        engine.dispose()
+
+
+def test_autogenerate_finds_no_drift_between_models_and_migrations(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": True}
+            )
+            diff = compare_metadata(ctx, Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_an_outdated_schema_is_explained_in_one_sentence(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        message = migrate.pending_message(engine)
+        assert message is not None
+        assert "empty" in message and "mentor-bot migrate" in message
+    finally:
+        engine.dispose()
