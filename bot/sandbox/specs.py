@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_VAR = "SLACK_SPECS_DIR"
+BUNDLED_METHODS = Path(__file__).resolve().parent / "data" / "methods.json"
 _METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 _SAMPLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -73,30 +74,73 @@ def _read_json(path: Path) -> Any:
         return json.load(fh)
 
 
+def _compact(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a method file the sandbox uses, in a JSON-friendly shape."""
+    args: Mapping[str, Any] = raw.get("args") or {}
+    json_input = raw.get("json_input_supported")
+    return {
+        "http_method": str(raw.get("http_method", "POST")).upper(),
+        "json_input_supported": json_input if isinstance(json_input, bool) else None,
+        "required": sorted(args.get("required") or ()),
+        "properties": sorted((args.get("properties") or {}).keys()),
+        "errors": sorted((raw.get("errors") or {}).keys()),
+        "rate_limits": raw.get("rate_limits"),
+    }
+
+
+def methods_from_specs(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every method in a ``docs.slack.dev-methods`` folder, compacted."""
+    return {
+        p.stem: _compact(_read_json(p))
+        for p in sorted(folder.glob("*.json"))
+        if p.stem not in {"methods", "_events"}
+    }
+
+
 @lru_cache(maxsize=1)
+def _methods() -> dict[str, dict[str, Any]]:
+    # Prefer Slack's files; a clone without shared/ beside it (a newcomer's laptop, the
+    # demo) uses the compact copy bundled from the same files (see BUNDLED_METHODS).
+    try:
+        return methods_from_specs(specs_dir() / "docs.slack.dev-methods")
+    except SpecsNotFoundError:
+        data: dict[str, dict[str, Any]] = _read_json(BUNDLED_METHODS)["methods"]
+        return data
+
+
 def method_names() -> frozenset[str]:
     """Return the names of every Web API method that has a spec file."""
-    folder = specs_dir() / "docs.slack.dev-methods"
-    return frozenset(p.stem for p in folder.glob("*.json") if p.stem not in {"methods", "_events"})
+    return frozenset(_methods())
 
 
 @cache
 def method_spec(name: str) -> MethodSpec | None:
     """Return the spec of one Web API method, or None when Slack has no such method."""
-    if not _METHOD_NAME.match(name) or name not in method_names():
+    if not _METHOD_NAME.match(name):
         return None
-    raw = _read_json(specs_dir() / "docs.slack.dev-methods" / f"{name}.json")
-    args: Mapping[str, Any] = raw.get("args") or {}
-    json_input = raw.get("json_input_supported")
+    raw = _methods().get(name)
+    if raw is None:
+        return None
     return MethodSpec(
         name=name,
-        http_method=str(raw.get("http_method", "POST")).upper(),
-        json_input_supported=json_input if isinstance(json_input, bool) else None,
-        required=frozenset(args.get("required") or ()),
-        properties=frozenset((args.get("properties") or {}).keys()),
-        errors=frozenset((raw.get("errors") or {}).keys()),
-        rate_limit=raw.get("rate_limits"),
+        http_method=raw["http_method"],
+        json_input_supported=raw["json_input_supported"],
+        required=frozenset(raw["required"]),
+        properties=frozenset(raw["properties"]),
+        errors=frozenset(raw["errors"]),
+        rate_limit=raw["rate_limits"],
     )
+
+
+def write_bundle() -> Path:
+    """Regenerate BUNDLED_METHODS from shared/slack-specs (run after re-copying the specs)."""
+    folder = specs_dir() / "docs.slack.dev-methods"
+    source = "slack-ruby/slack-api-ref docs.slack.dev/methods (MIT, see LICENSE.slack-api-ref.md)"
+    data = {"_source": source, "methods": methods_from_specs(folder)}
+    BUNDLED_METHODS.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    license_text = (folder / "LICENSE.md").read_text(encoding="utf-8")
+    (BUNDLED_METHODS.parent / "LICENSE.slack-api-ref.md").write_text(license_text, encoding="utf-8")
+    return BUNDLED_METHODS
 
 
 @cache
@@ -121,3 +165,7 @@ def _json_log(kind: str, name: str) -> Any:
 def json_log_sample(kind: str, name: str) -> Any:
     """Return a deep copy of a java-slack-sdk field superset, e.g. ``("api", "users.info")``."""
     return copy.deepcopy(_json_log(kind, name))
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_bundle()}")

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.sandbox import BoltAppServer, FakeSlack, SlackSim
 from bot.sandbox.specs import json_log_sample, payload_sample
+from tests.sandbox.conftest import needs_shared_specs
 
 SECRET = "sandbox-signing-secret"
 
@@ -203,6 +204,7 @@ def superset_keys(*samples: Any) -> set[str]:
 
 
 # --------------------------------------------------------------------------- signing
+@needs_shared_specs
 def test_sign_matches_slacks_known_answer_vector(fake: FakeSlack) -> None:
     vector = payload_sample("signing-test-vector.slash-command")
     sim = SlackSim(fake, app_url="http://127.0.0.1:1/", signing_secret=vector["signing_secret"])
@@ -224,6 +226,7 @@ def test_forged_and_stale_signatures_are_rejected_by_bolt(bolt: Bolt) -> None:
 
 
 # --------------------------------------------------------------------------- slash commands
+@needs_shared_specs
 def test_a_slash_command_carries_every_field_slack_sends(bolt: Bolt) -> None:
     resp = bolt.sim.slash("U1", "help")
     fields = parse_qs(resp.request_body.decode(), keep_blank_values=True)
@@ -430,6 +433,7 @@ def test_url_verification_is_answered_with_the_challenge(bolt: Bolt) -> None:
     assert bolt.sim.url_verification("abc").json() == {"challenge": "abc"}
 
 
+@needs_shared_specs
 def test_interaction_payloads_only_use_fields_slack_sends(bolt: Bolt) -> None:
     view_id = open_join_modal(bolt)
     submitted = bolt.sim.submit_view("U1", view_id, {"name": "Anna"})

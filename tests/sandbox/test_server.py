@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
@@ -15,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.sandbox import FakeSlack, SlackUser
 from bot.sandbox import specs as specs_module
+from tests.sandbox.conftest import needs_shared_specs
 
 
 def pt(text: str) -> dict[str, Any]:
@@ -580,6 +582,7 @@ def test_the_server_survives_garbage_and_keeps_serving(
     assert client.auth_test()["ok"]
 
 
+@needs_shared_specs
 def test_the_specs_dir_can_be_set_by_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
@@ -607,3 +610,29 @@ def test_method_specs_come_from_slacks_own_metadata() -> None:
 def test_a_user_added_without_team_gets_the_fakes_team(fake: FakeSlack) -> None:
     stored = fake.add_user(SlackUser(id="U9", name="nine"))
     assert stored.team_id == "T0001"
+
+
+@needs_shared_specs
+def test_the_bundled_method_table_matches_slacks_files() -> None:
+    bundled = json.loads(specs_module.BUNDLED_METHODS.read_text(encoding="utf-8"))["methods"]
+    fresh = specs_module.methods_from_specs(specs_module.specs_dir() / "docs.slack.dev-methods")
+    assert bundled == fresh, "run `python -m bot.sandbox.specs` to refresh the bundle"
+
+
+def test_without_shared_specs_the_bundled_table_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(specs_module.ENV_VAR, raising=False)
+    monkeypatch.setattr(specs_module, "_candidates", lambda start: iter(()))
+    specs_module.specs_dir.cache_clear()
+    specs_module._methods.cache_clear()
+    specs_module.method_spec.cache_clear()
+    try:
+        spec = specs_module.method_spec("views.open")
+        assert spec is not None and spec.required == {"token", "view"}
+        assert specs_module.method_spec("views.nonexistent") is None
+    finally:
+        specs_module.specs_dir.cache_clear()
+        specs_module._methods.cache_clear()
+        specs_module.method_spec.cache_clear()
