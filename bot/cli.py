@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -158,7 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, CatalogError) as exc:
+    except ConfigError as exc:
+        message = str(exc)
+        if "is not set" in message and not Path(".env").exists():
+            message += " No .env file here: copy .env.example to .env and fill it in (see README)."
+        return _fail(message, EXIT_CONFIG)
+    except CatalogError as exc:
         return _fail(str(exc), EXIT_CONFIG)
 
 

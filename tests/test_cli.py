@@ -28,11 +28,12 @@ def free_port() -> int:
 
 
 def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 60
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -56,23 +57,34 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return {**base, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
 
 
-def test_python_dash_m_bot_lists_the_sub_commands(env: dict[str, str]) -> None:
-    out = run_cli("--help", env=env)
+def test_python_dash_m_bot_lists_the_sub_commands(env: dict[str, str], tmp_path: Path) -> None:
+    out = run_cli("--help", env=env, cwd=tmp_path)
     assert out.returncode == 0 and "serve" in out.stdout and "migrate" in out.stdout
 
 
 def test_a_missing_signing_secret_fails_at_start_up_in_one_line(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    out = run_cli("serve", env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN})
+    (tmp_path / ".env").write_text("LOG_LEVEL=INFO\n", encoding="utf-8")
+    out = run_cli("serve", env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN}, cwd=tmp_path)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "mentor-bot: Configuration error: SLACK_SIGNING_SECRET is not set."
     ]
 
 
+def test_without_any_configuration_start_up_says_where_to_begin(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    out = run_cli("serve", env=env, cwd=tmp_path)
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert "SLACK_BOT_TOKEN is not set; SLACK_SIGNING_SECRET is not set." in line
+    assert "copy .env.example to .env" in line
+
+
 def test_serve_refuses_an_outdated_schema_with_a_clear_message(
-    env: dict[str, str], empty_database_url: str
+    env: dict[str, str], empty_database_url: str, tmp_path: Path
 ) -> None:
     env = {
         **env,
@@ -80,10 +92,10 @@ def test_serve_refuses_an_outdated_schema_with_a_clear_message(
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": "s",
     }
-    out = run_cli("serve", env=env)
+    out = run_cli("serve", env=env, cwd=tmp_path)
     assert out.returncode == 3
     assert "Run `mentor-bot migrate` first." in out.stderr
-    assert run_cli("migrate", env=env).returncode == 0
+    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
     engine = make_engine(empty_database_url)
     try:
         assert migrate.current_revision(engine) == migrate.head_revision()
@@ -108,10 +120,11 @@ def served(
         "WEB_CONCURRENCY": "2",
     }
     if not env["DATABASE_URL"].startswith("postgres"):
-        assert run_cli("migrate", env=env).returncode == 0
+        assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-scheduler"],
         env=env,
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import logging
 import time
 from urllib.parse import urlencode
 
@@ -91,3 +92,16 @@ def test_an_oversized_body_is_refused_before_it_is_read(running: RunningApp) -> 
         assert conn.getresponse().status == 413
     finally:
         conn.close()
+
+
+def test_a_rejected_request_never_puts_its_body_in_the_log(
+    running: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = slash_body(text="pause my-private-note")
+    headers = {**FORM, **running.sim.sign(body)}
+    headers["X-Slack-Signature"] = "v0=" + "1" * 64
+    with caplog.at_level(logging.DEBUG):
+        assert running.sim.send_raw(body, headers).status == 401
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Invalid request signature" in m for m in messages)
+    assert not any("my-private-note" in m for m in messages)
