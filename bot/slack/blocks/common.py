@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
+    ConfirmObject,
     ContextBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -41,6 +43,20 @@ def section(text: str, **kwargs: Any) -> SectionBlock:
 def context(text: str) -> ContextBlock:
     """A small grey line of mrkdwn."""
     return ContextBlock(elements=[md(text)])
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    """A button; `value` is never trusted when it comes back, only used as a hint."""
+    return ButtonElement(
+        text=plain(text), action_id=action_id, value=value, style=style, confirm=confirm
+    )
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.slack.blocks.common import context, plain, section
+from bot.slack.blocks.common import button, context, plain, section
 from bot.slack.blocks.messages import leave_confirm_dialog
 from bot.slack.blocks.profile import privacy_notice, profile_summary
 from bot.slack.ids import Actions
@@ -28,12 +28,7 @@ def home_view(t: Translator, catalog: CatalogDef, participant: Participant | Non
             ),
             ActionsBlock(
                 elements=[
-                    ButtonElement(
-                        text=plain(t._("Join the programme")),
-                        action_id=Actions.HOME_JOIN,
-                        value="join",
-                        style="primary",
-                    )
+                    button(t._("Join the programme"), Actions.HOME_JOIN, "join", style="primary")
                 ]
             ),
             DividerBlock(),
@@ -43,24 +38,15 @@ def home_view(t: Translator, catalog: CatalogDef, participant: Participant | Non
 
     paused = participant.status is Status.PAUSED
     buttons = [
-        ButtonElement(
-            text=plain(t._("Edit profile")), action_id=Actions.HOME_EDIT_PROFILE, value="edit"
-        ),
-        ButtonElement(
-            text=plain(t._("Edit skills")), action_id=Actions.HOME_EDIT_SKILLS, value="skills"
-        ),
-        ButtonElement(
-            text=plain(t._("Resume")),
-            action_id=Actions.HOME_RESUME,
-            value="resume",
-            style="primary",
-        )
+        button(t._("Edit profile"), Actions.HOME_EDIT_PROFILE, "edit"),
+        button(t._("Edit skills"), Actions.HOME_EDIT_SKILLS, "skills"),
+        button(t._("Resume"), Actions.HOME_RESUME, "resume", style="primary")
         if paused
-        else ButtonElement(text=plain(t._("Pause")), action_id=Actions.HOME_PAUSE, value="pause"),
-        ButtonElement(
-            text=plain(t._("Leave")),
-            action_id=Actions.HOME_LEAVE,
-            value="leave",
+        else button(t._("Pause"), Actions.HOME_PAUSE, "pause"),
+        button(
+            t._("Leave"),
+            Actions.HOME_LEAVE,
+            "leave",
             style="danger",
             confirm=leave_confirm_dialog(t),
         ),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
+from slack_sdk.models.blocks import ActionsBlock, Block, ConfirmObject
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.slack.blocks.common import Message, context, escape, plain, section
+from bot.slack.blocks.common import Message, button, context, escape, plain, section
 from bot.slack.blocks.profile import privacy_notice, profile_summary, role_label
 from bot.slack.ids import Actions
 from bot.store.models import Participant
@@ -136,15 +136,10 @@ def leave_confirmation(t: Translator) -> Message:
             ),
             ActionsBlock(
                 elements=[
-                    ButtonElement(
-                        text=plain(t._("Yes, delete my data")),
-                        action_id=Actions.LEAVE_CONFIRM,
-                        value="leave",
-                        style="danger",
+                    button(
+                        t._("Yes, delete my data"), Actions.LEAVE_CONFIRM, "leave", style="danger"
                     ),
-                    ButtonElement(
-                        text=plain(t._("No, stay")), action_id=Actions.LEAVE_CANCEL, value="stay"
-                    ),
+                    button(t._("No, stay"), Actions.LEAVE_CANCEL, "stay"),
                 ]
             ),
         ],
@@ -208,14 +203,7 @@ def join_prompt(t: Translator) -> Message:
         blocks=[
             section(t._("You haven't joined yet.")),
             ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=plain(t._("Join now")),
-                        action_id=Actions.OPEN_JOIN,
-                        value="join",
-                        style="primary",
-                    )
-                ]
+                elements=[button(t._("Join now"), Actions.OPEN_JOIN, "join", style="primary")]
             ),
             context(privacy_notice(t)),
         ],

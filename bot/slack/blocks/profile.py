@@ -61,6 +61,28 @@ def _opt(text: str, value: str, description: str | None = None) -> Option:
     )
 
 
+def _select(
+    block_id: str,
+    label: str,
+    options: list[Option],
+    selected: object,
+    *,
+    placeholder: str | None = None,
+) -> InputBlock:
+    """A single-choice input; optional exactly when it has a placeholder ("any")."""
+    return InputBlock(
+        block_id=block_id,
+        label=plain(label),
+        optional=placeholder is not None,
+        element=StaticSelectElement(
+            action_id=block_id,
+            placeholder=plain(placeholder) if placeholder else None,
+            options=options,
+            initial_option=next((o for o in options if o.value == str(selected)), None),
+        ),
+    )
+
+
 def skill_label(catalog: CatalogDef, key: str, language: str) -> str:
     """A skill's label in the UI language (English, then the key, as fallbacks)."""
     for spec in catalog.skills:
@@ -258,35 +280,17 @@ def join_modal(t: Translator, catalog: CatalogDef, draft: ProfileForm, meta: Mod
                 max_selected_items=MAX_LANGUAGES,
             ),
         ),
-        InputBlock(
-            block_id=JoinModal.CADENCE,
-            label=plain(t._("How often would you like to meet?")),
-            element=StaticSelectElement(
-                action_id=JoinModal.CADENCE,
-                options=cadences,
-                initial_option=next(o for o in cadences if o.value == draft.cadence),
-            ),
+        _select(
+            JoinModal.CADENCE, t._("How often would you like to meet?"), cadences, draft.cadence
         ),
-        InputBlock(
-            block_id=JoinModal.WEEKDAY,
-            label=plain(t._("Preferred weekday")),
-            optional=True,
-            element=StaticSelectElement(
-                action_id=JoinModal.WEEKDAY,
-                placeholder=plain(t._("Any weekday")),
-                options=weekdays,
-                initial_option=next((o for o in weekdays if o.value == str(draft.weekday)), None),
-            ),
+        _select(
+            JoinModal.WEEKDAY,
+            t._("Preferred weekday"),
+            weekdays,
+            draft.weekday,
+            placeholder=t._("Any weekday"),
         ),
-        InputBlock(
-            block_id=JoinModal.TIME_WINDOW,
-            label=plain(t._("Preferred time of day")),
-            element=StaticSelectElement(
-                action_id=JoinModal.TIME_WINDOW,
-                options=windows,
-                initial_option=next(o for o in windows if o.value == draft.time_window),
-            ),
-        ),
+        _select(JoinModal.TIME_WINDOW, t._("Preferred time of day"), windows, draft.time_window),
         InputBlock(
             block_id=JoinModal.ABOUT,
             label=plain(t._("Anything your partner should know? (optional)")),

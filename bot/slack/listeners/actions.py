@@ -8,7 +8,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import translator
 from bot.services import enrollment
 from bot.slack.blocks import messages
 from bot.slack.blocks.profile import join_modal, skills_modal
@@ -17,6 +16,7 @@ from bot.slack.ids import Actions, JoinModal, SkillsModal
 from bot.slack.listeners.common import (
     deps_of,
     dm,
+    modal_meta,
     open_join_modal,
     open_pause_modal,
     open_skills_modal,
@@ -24,7 +24,6 @@ from bot.slack.listeners.common import (
     t_of,
     team_of,
 )
-from bot.slack.metadata import ModalMeta
 from bot.store.models import Role
 
 
@@ -32,8 +31,7 @@ def skills_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     """Redraw the modal so that each chosen skill gets its own level picker."""
     ack()
     deps, view = deps_of(context), body["view"]
-    meta = ModalMeta.parse(view.get("private_metadata"), deps.settings.mentor_default_language)
-    t = translator(meta.language)
+    meta, t = modal_meta(view, context)
     state = view["state"]["values"]
     if view.get("callback_id") == JoinModal.CALLBACK:
         new_view = join_modal(t, deps.catalog, profile_from_state(state), meta)

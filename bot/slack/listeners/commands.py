@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -11,6 +12,7 @@ from slack_sdk import WebClient
 from bot.i18n import Translator
 from bot.services import enrollment
 from bot.slack.blocks import messages
+from bot.slack.blocks.common import Message
 from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
@@ -21,129 +23,93 @@ from bot.slack.listeners.common import (
     user_today,
 )
 
-Handler = Callable[[WebClient, BoltContext, Respond, Translator, dict[str, Any], str], None]
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/mentor …` as typed: who, where to answer, in which language, and the arguments."""
+
+    client: WebClient
+    context: BoltContext
+    respond: Respond
+    t: Translator
+    trigger_id: str
+    args: str
+
+    @property
+    def team_id(self) -> str:
+        """The workspace."""
+        return team_of(self.context)
+
+    @property
+    def user_id(self) -> str:
+        """The person who typed the command."""
+        return str(self.context.user_id)
+
+    def reply(self, message: Message) -> None:
+        """Answer privately through the command's response_url."""
+        self.respond(**message.as_kwargs())
 
 
-def _join(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
-    open_join_modal(client, context, command["trigger_id"])
+def _join(cmd: Invocation) -> None:
+    open_join_modal(cmd.client, cmd.context, cmd.trigger_id)
 
 
-def _skills(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
-    if not open_skills_modal(client, context, command["trigger_id"], t):
-        respond(**messages.not_enrolled(t).as_kwargs())
+def _skills(cmd: Invocation) -> None:
+    if not open_skills_modal(cmd.client, cmd.context, cmd.trigger_id, cmd.t):
+        cmd.reply(messages.not_enrolled(cmd.t))
 
 
-def _status(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
-    deps = deps_of(context)
+def _status(cmd: Invocation) -> None:
+    deps = deps_of(cmd.context)
     with deps.unit_of_work() as session:
-        participant = enrollment.find_participant(
-            team_of(context), str(context.user_id), session=session
-        )
-        reply = (
-            messages.status_message(t, deps.catalog, participant)
-            if participant
-            else messages.join_prompt(t)
-        )
-    respond(**reply.as_kwargs())
+        participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
+        if participant is None:
+            reply = messages.join_prompt(cmd.t)
+        else:
+            reply = messages.status_message(cmd.t, deps.catalog, participant)
+    cmd.reply(reply)
 
 
-def _pause(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
+def _pause(cmd: Invocation) -> None:
     try:
-        until = enrollment.parse_pause(args, user_today(context))
+        until = enrollment.parse_pause(cmd.args, user_today(cmd.context))
+        with deps_of(cmd.context).unit_of_work() as session:
+            enrollment.pause(until, session=session, team_id=cmd.team_id, user_id=cmd.user_id)
     except enrollment.PauseError as exc:
-        respond(**messages.pause_usage(t, exc.problem).as_kwargs())
+        cmd.reply(messages.pause_usage(cmd.t, exc.problem))
         return
-    try:
-        with deps_of(context).unit_of_work() as session:
-            enrollment.pause(
-                until, session=session, team_id=team_of(context), user_id=str(context.user_id)
-            )
     except enrollment.NotEnrolled:
-        respond(**messages.not_enrolled(t).as_kwargs())
+        cmd.reply(messages.not_enrolled(cmd.t))
         return
-    respond(**messages.paused_message(t, until).as_kwargs())
-    publish_home(client, context, t)
+    cmd.reply(messages.paused_message(cmd.t, until))
+    publish_home(cmd.client, cmd.context, cmd.t)
 
 
-def _resume(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
+def _resume(cmd: Invocation) -> None:
     try:
-        with deps_of(context).unit_of_work() as session:
+        with deps_of(cmd.context).unit_of_work() as session:
             _, was_paused = enrollment.resume(
-                session=session, team_id=team_of(context), user_id=str(context.user_id)
+                session=session, team_id=cmd.team_id, user_id=cmd.user_id
             )
     except enrollment.NotEnrolled:
-        respond(**messages.not_enrolled(t).as_kwargs())
+        cmd.reply(messages.not_enrolled(cmd.t))
         return
-    respond(**messages.resumed_message(t, was_paused=was_paused).as_kwargs())
+    cmd.reply(messages.resumed_message(cmd.t, was_paused=was_paused))
     if was_paused:
-        publish_home(client, context, t)
+        publish_home(cmd.client, cmd.context, cmd.t)
 
 
-def _leave(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
-    with deps_of(context).unit_of_work() as session:
-        enrolled = (
-            enrollment.find_participant(team_of(context), str(context.user_id), session=session)
-            is not None
-        )
-    respond(
-        **(messages.leave_confirmation(t) if enrolled else messages.not_enrolled(t)).as_kwargs()
-    )
+def _leave(cmd: Invocation) -> None:
+    with deps_of(cmd.context).unit_of_work() as session:
+        enrolled = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
+    cmd.reply(messages.leave_confirmation(cmd.t) if enrolled else messages.not_enrolled(cmd.t))
 
 
-def _help(
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    t: Translator,
-    command: dict[str, Any],
-    args: str,
-) -> None:
-    respond(**messages.help_message(t).as_kwargs())
+def _help(cmd: Invocation) -> None:
+    cmd.reply(messages.help_message(cmd.t))
 
 
-ROUTES: dict[str, Handler] = {
+ROUTES: dict[str, Callable[[Invocation], None]] = {
     "join": _join,
     "skills": _skills,
     "status": _status,
@@ -159,14 +125,13 @@ def mentor_command(
 ) -> None:
     """Route `/mentor <sub-command>`; anything unknown gets the help, never an error."""
     ack()
-    text = (command.get("text") or "").strip()
-    word, _, args = text.partition(" ")
+    word, args = [*(command.get("text") or "").split(maxsplit=1), "", ""][:2]
     t = t_of(context)
     handler = ROUTES.get(word.lower())
     if handler is None:
         respond(**messages.help_message(t, unknown=word or None).as_kwargs())
         return
-    handler(client, context, respond, t, command, args.strip())
+    handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))
 
 
 def register(app: App) -> None:

@@ -94,6 +94,13 @@ def dm(client: WebClient, user_id: str, message: Any) -> None:
     client.chat_postMessage(channel=user_id, **message.as_kwargs())
 
 
+def modal_meta(view: dict[str, Any], context: BoltContext) -> tuple[ModalMeta, Translator]:
+    """A modal's metadata and a translator in the language it was opened in."""
+    default = deps_of(context).settings.mentor_default_language
+    meta = ModalMeta.parse(view.get("private_metadata"), default)
+    return meta, translator(meta.language)
+
+
 def t_of(context: BoltContext, language: str | None = None) -> Translator:
     """A translator for the acting user, or for an explicit language."""
     if language:

@@ -8,14 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.i18n import translator
 from bot.services import enrollment
 from bot.slack.blocks import messages
 from bot.slack.blocks.profile import problem_text
 from bot.slack.forms import profile_from_state, skills_from_state
 from bot.slack.ids import JoinModal, PauseModal, SkillsModal
-from bot.slack.listeners.common import deps_of, dm, publish_home, team_of, user_today
-from bot.slack.metadata import ModalMeta
+from bot.slack.listeners.common import deps_of, dm, modal_meta, publish_home, team_of, user_today
 
 
 def _errors(t: Any, problems: dict[enrollment.ProfileField, enrollment.Problem]) -> dict[str, str]:
@@ -25,8 +23,7 @@ def _errors(t: Any, problems: dict[enrollment.ProfileField, enrollment.Problem])
 def join_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Save the profile from the join modal; problems are shown inline in the modal."""
     deps = deps_of(context)
-    meta = ModalMeta.parse(view.get("private_metadata"), deps.settings.mentor_default_language)
-    t = translator(meta.language)
+    meta, t = modal_meta(view, context)
     form = profile_from_state(view["state"]["values"])
     problems = enrollment.validate_profile(form, deps.skill_keys)
     if problems:
@@ -56,8 +53,7 @@ def skills_submitted(
 ) -> None:
     """Save the skills from the skills modal."""
     deps = deps_of(context)
-    meta = ModalMeta.parse(view.get("private_metadata"), deps.settings.mentor_default_language)
-    t = translator(meta.language)
+    _, t = modal_meta(view, context)
     form = skills_from_state(view["state"]["values"])
     with deps.unit_of_work() as session:
         participant = enrollment.find_participant(
@@ -91,8 +87,7 @@ def pause_submitted(
 ) -> None:
     """Pause until the chosen date (or open-ended)."""
     deps = deps_of(context)
-    meta = ModalMeta.parse(view.get("private_metadata"), deps.settings.mentor_default_language)
-    t = translator(meta.language)
+    _, t = modal_meta(view, context)
     raw = (view["state"]["values"].get(PauseModal.UNTIL, {}).get(PauseModal.UNTIL) or {}).get(
         "selected_date"
     )
