@@ -222,3 +222,10 @@ def test_the_whole_lifecycle_works_in_german(running: RunningApp) -> None:
     running.sim.click("UBERND", "leave_confirm")
     running.fake.wait_for("response_url", lambda c: "Deine Daten sind gelöscht" in text_of(c.args))
     assert participant(running, "UBERND") is None
+
+
+def test_sub_commands_tolerate_tabs_extra_spaces_and_capitals(running: RunningApp) -> None:
+    join(running, "UANNA")
+    assert "You're on a break" in reply_to(running, "UANNA", "  PAUSE\t\t2w ")
+    p = participant(running, "UANNA")
+    assert p is not None and p.paused_until is not None
