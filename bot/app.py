@@ -26,6 +26,8 @@ from bot.store.db import Database
 from bot.store.queries import claim_event
 
 log = logging.getLogger(__name__)
+# Slack refused to open a modal: the person can simply try again.
+TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 
 
 class StickyAck(Ack):
@@ -184,12 +186,15 @@ def _tell_user(
     ref: str,
     error: Exception,
 ) -> None:
+    if body.get("type") == "event_callback":
+        # Nobody asked for anything: an unprompted apology DM (repeated on each of Slack's
+        # retries) would only confuse. The log line carries the reference.
+        return
     t = translator(_language(settings, body, context))
-    message = (
-        messages.slack_error(t, ref)
-        if isinstance(error, SlackApiError)
-        else messages.apology(t, ref)
+    trigger_failed = (
+        isinstance(error, SlackApiError) and error.response.get("error") in TRIGGER_ERRORS
     )
+    message = messages.slack_error(t, ref) if trigger_failed else messages.apology(t, ref)
     not_yet_acked = response is not None
     try:
         if not_yet_acked and body.get("type") == "view_submission":

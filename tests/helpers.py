@@ -78,10 +78,21 @@ def choose_skills(
     return dict(app.fake.views[view["id"]])
 
 
+def fill_in(
+    app: RunningApp, user: str, view: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """Pick skills the way a person does (each pick redraws the modal), return the current view."""
+    for block_id in ("skills_offered", "skills_wanted"):
+        if values.get(block_id):
+            view = choose_skills(app, user, view, block_id, values[block_id])
+    return view
+
+
 def join(app: RunningApp, user: str, values: dict[str, Any] | None = None) -> Any:
     """The whole join flow; returns the submission response."""
-    view = open_join_modal(app, user)
-    return app.sim.submit_view(user, view["id"], values or MENTOR_VALUES)
+    values = values or MENTOR_VALUES
+    view = fill_in(app, user, open_join_modal(app, user), values)
+    return app.sim.submit_view(user, view["id"], values)
 
 
 def count_participants(app: RunningApp, status: Status | None = None) -> int:

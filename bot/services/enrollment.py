@@ -106,6 +106,14 @@ class NotEnrolled(LookupError):
     """The person has no active profile."""
 
 
+class InvalidForm(ValueError):
+    """A form with problems; nothing was saved."""
+
+    def __init__(self, problems: dict[ProfileField, Problem]) -> None:
+        super().__init__(", ".join(f"{f}: {p.kind}" for f, p in problems.items()))
+        self.problems = problems
+
+
 def clean_text(value: str | None) -> str:
     """Normalise user text: NFC, no control characters, collapsed whitespace."""
     if not value:
@@ -237,6 +245,7 @@ def _levels(chosen: dict[str, int]) -> dict[str, int]:
 def save_profile(
     form: ProfileForm,
     *,
+    known_skills: set[str],
     session: Session,
     team_id: str,
     user_id: str,
@@ -244,8 +253,10 @@ def save_profile(
     locale: str | None,
     now: dt.datetime | None = None,
 ) -> SaveResult:
-    """Create or update the person's profile from a validated form (idempotent)."""
-    assert form.role is not None, "validate_profile first"
+    """Create or update the person's profile (idempotent); raises InvalidForm, saving nothing."""
+    problems = validate_profile(form, known_skills)
+    if problems or form.role is None:
+        raise InvalidForm(problems)
     now = now or utcnow()
     participant = find_participant(team_id, user_id, session=session)
     created = participant is None
@@ -278,11 +289,16 @@ def save_profile(
     return SaveResult(participant=participant, created=created, changed=changed)
 
 
-def save_skills(form: SkillsForm, *, session: Session, team_id: str, user_id: str) -> SaveResult:
-    """Replace the person's offered and wanted skills (idempotent)."""
+def save_skills(
+    form: SkillsForm, *, known_skills: set[str], session: Session, team_id: str, user_id: str
+) -> SaveResult:
+    """Replace the person's offered and wanted skills (idempotent); raises InvalidForm."""
     participant = find_participant(team_id, user_id, session=session)
     if participant is None:
         raise NotEnrolled(user_id)
+    problems = validate_skills(form, participant.role, known_skills)
+    if problems:
+        raise InvalidForm(problems)
     changed = _set_skills(participant, _levels(form.offered), _levels(form.wanted))
     if changed:
         participant.updated_at = utcnow()
@@ -307,7 +323,8 @@ class PauseError(ValueError):
 
 
 _WEEKS = re.compile(r"^(\d{1,3})\s*(w|wk|wks|week|weeks|wo|woche|wochen)$", re.IGNORECASE)
-_UNTIL = re.compile(r"^(?:until|bis)\s+(\S+)$", re.IGNORECASE)
+_UNTIL = re.compile(r"^(?:until|bis(?:\s+zum)?)\s+(\S+)$", re.IGNORECASE)
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 def parse_pause(args: str, today: dt.date) -> dt.date | None:
@@ -326,6 +343,17 @@ def parse_pause(args: str, today: dt.date) -> dt.date | None:
         if n > MAX_PAUSE_WEEKS:
             raise PauseError(PauseProblem.TOO_LONG)
         return today + dt.timedelta(weeks=n)
+    return parse_pause_date(text, today)
+
+
+def parse_pause_date(text: str | None, today: dt.date) -> dt.date | None:
+    """A pause end date as ISO (2026-12-31) or German (31.12.2026); empty means open-ended."""
+    if not text:
+        return None
+    german = _GERMAN_DATE.match(text)
+    if german:
+        day, month, year = german.groups()
+        text = f"{year}-{int(month):02d}-{int(day):02d}"
     try:
         until = dt.date.fromisoformat(text)
     except ValueError:

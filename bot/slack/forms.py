@@ -52,6 +52,21 @@ def _levels(state: State, keys: list[str], prefix: str, kind: SkillKind) -> dict
     return levels
 
 
+def selected_date(state: State, block_id: str) -> str | None:
+    """The ISO date picked in a datepicker, if any."""
+    value = _element(state, block_id).get("selected_date")
+    return value if isinstance(value, str) else None
+
+
+def levels_shown(chosen: Mapping[str, int], state: State) -> bool:
+    """Whether the modal had a level picker for every chosen skill when it was submitted."""
+    offered = set(_many(state, JoinModal.SKILLS_OFFERED))
+    return all(
+        (LEVEL_OFFERED_PREFIX if key in offered else LEVEL_WANTED_PREFIX) + key in state
+        for key in chosen
+    )
+
+
 def skills_from_state(state: State) -> SkillsForm:
     """The skills (with levels) currently chosen in a join or skills modal."""
     offered = _many(state, JoinModal.SKILLS_OFFERED)

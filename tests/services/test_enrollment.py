@@ -98,7 +98,13 @@ def test_validation_names_the_field_and_the_problem(
 
 def test_saving_creates_one_participant_with_skills_and_consent(s: Session) -> None:
     result = enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone="Europe/Berlin", locale="de"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone="Europe/Berlin",
+        locale="de",
     )
     s.commit()
     assert result.created and result.changed
@@ -116,12 +122,24 @@ def test_saving_creates_one_participant_with_skills_and_consent(s: Session) -> N
 
 def test_saving_the_same_form_twice_changes_nothing_the_second_time(s: Session) -> None:
     first = enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     s.commit()
     stamp = first.participant.updated_at
     second = enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     s.commit()
     assert not second.created and not second.changed
@@ -131,11 +149,18 @@ def test_saving_the_same_form_twice_changes_nothing_the_second_time(s: Session) 
 
 def test_saving_again_updates_the_record_in_place(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     s.commit()
     result = enrollment.save_profile(
         form(role=Role.MENTEE, offered={}, wanted={"spreadsheets": 1}, department="Finance"),
+        known_skills=KNOWN,
         session=s,
         team_id="T1",
         user_id="U1",
@@ -152,6 +177,7 @@ def test_saving_again_updates_the_record_in_place(s: Session) -> None:
 def test_user_text_is_normalised_but_kept(s: Session) -> None:
     enrollment.save_profile(
         form(department="  Sales\u0000 &  <!channel>  ", about="Hi\u200b there"),
+        known_skills=KNOWN,
         session=s,
         team_id="T1",
         user_id="U1",
@@ -165,10 +191,20 @@ def test_user_text_is_normalised_but_kept(s: Session) -> None:
 
 def test_skills_can_be_edited_without_touching_the_profile(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     result = enrollment.save_skills(
-        SkillsForm(offered={"prompting": 3}, wanted={}), session=s, team_id="T1", user_id="U1"
+        SkillsForm(offered={"prompting": 3}, wanted={}),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
     )
     assert result.changed
     assert result.participant.skill_levels(enrollment.SkillKind.OFFERED) == {"prompting": 3}
@@ -178,7 +214,11 @@ def test_skills_can_be_edited_without_touching_the_profile(s: Session) -> None:
 def test_editing_skills_requires_enrolment(s: Session) -> None:
     with pytest.raises(enrollment.NotEnrolled):
         enrollment.save_skills(
-            SkillsForm(offered={}, wanted={}), session=s, team_id="T1", user_id="U404"
+            SkillsForm(offered={}, wanted={}),
+            known_skills=KNOWN,
+            session=s,
+            team_id="T1",
+            user_id="U404",
         )
 
 
@@ -192,6 +232,9 @@ def test_editing_skills_requires_enrolment(s: Session) -> None:
         ("until 2027-01-15", dt.date(2027, 1, 15)),
         ("bis 2027-01-15", dt.date(2027, 1, 15)),
         ("2027-01-15", dt.date(2027, 1, 15)),
+        ("bis 15.1.2027", dt.date(2027, 1, 15)),
+        ("bis zum 15.01.2027", dt.date(2027, 1, 15)),
+        ("15.01.2027", dt.date(2027, 1, 15)),
     ],
 )
 def test_pause_arguments_are_understood(text: str, expected: dt.date | None) -> None:
@@ -208,6 +251,7 @@ def test_pause_arguments_are_understood(text: str, expected: dt.date | None) -> 
         ("0w", PauseProblem.UNPARSEABLE),
         ("tomorrow", PauseProblem.UNPARSEABLE),
         ("until 2026-02-30", PauseProblem.UNPARSEABLE),
+        ("31.02.2027", PauseProblem.UNPARSEABLE),
         ("'; DROP TABLE participant; --", PauseProblem.UNPARSEABLE),
     ],
 )
@@ -219,7 +263,13 @@ def test_bad_pause_arguments_are_refused_with_a_reason(text: str, problem: Pause
 
 def test_pause_and_resume_move_the_person_out_of_and_into_the_pool(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     p = enrollment.pause(dt.date(2027, 1, 1), session=s, team_id="T1", user_id="U1")
     assert (p.status, p.paused_until) == (Status.PAUSED, dt.date(2027, 1, 1))
@@ -231,10 +281,22 @@ def test_pause_and_resume_move_the_person_out_of_and_into_the_pool(s: Session) -
 
 def test_expired_pauses_end_by_themselves(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U2", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U2",
+        timezone=None,
+        locale="en",
     )
     enrollment.pause(dt.date(2026, 12, 1), session=s, team_id="T1", user_id="U1")
     enrollment.pause(None, session=s, team_id="T1", user_id="U2")
@@ -249,6 +311,7 @@ def test_expired_pauses_end_by_themselves(s: Session) -> None:
 def test_leaving_erases_every_trace_of_the_person(s: Session) -> None:
     enrollment.save_profile(
         form(department="Secret Dept", about="my secret"),
+        known_skills=KNOWN,
         session=s,
         team_id="T1",
         user_id="U_GONE",
@@ -272,7 +335,13 @@ def test_leaving_erases_every_trace_of_the_person(s: Session) -> None:
 
 def test_leaving_twice_reports_nothing_to_erase(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     assert enrollment.leave(session=s, team_id="T1", user_id="U1")
     assert not enrollment.leave(session=s, team_id="T1", user_id="U1")
@@ -280,10 +349,58 @@ def test_leaving_twice_reports_nothing_to_erase(s: Session) -> None:
 
 def test_a_person_who_left_can_join_again_as_someone_new(s: Session) -> None:
     enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     enrollment.leave(session=s, team_id="T1", user_id="U1")
     result = enrollment.save_profile(
-        form(), session=s, team_id="T1", user_id="U1", timezone=None, locale="en"
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
     )
     assert result.created
+
+
+def test_saving_an_invalid_form_raises_and_stores_nothing(s: Session) -> None:
+    with pytest.raises(enrollment.InvalidForm) as exc:
+        enrollment.save_profile(
+            form(consent=False),
+            known_skills=KNOWN,
+            session=s,
+            team_id="T1",
+            user_id="U1",
+            timezone=None,
+            locale="en",
+        )
+    assert set(exc.value.problems) == {ProfileField.CONSENT}
+    assert s.scalars(select(Participant)).all() == []
+
+
+def test_saving_skills_validates_against_the_stored_role(s: Session) -> None:
+    enrollment.save_profile(
+        form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id="U1",
+        timezone=None,
+        locale="en",
+    )
+    with pytest.raises(enrollment.InvalidForm) as exc:
+        enrollment.save_skills(
+            SkillsForm(offered={}, wanted={}),
+            known_skills=KNOWN,
+            session=s,
+            team_id="T1",
+            user_id="U1",
+        )
+    assert exc.value.problems[ProfileField.SKILLS_OFFERED].kind is ProfileProblem.MENTOR_NEEDS_OFFER

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
 from bot.services import enrollment
 from tests.conftest import RunningApp
-from tests.helpers import MENTOR_VALUES, count_participants, open_join_modal, text_of
+from tests.helpers import MENTOR_VALUES, count_participants, fill_in, open_join_modal, text_of
 
 
 def _boom(*args: object, **kwargs: object) -> None:
@@ -37,7 +38,7 @@ def test_a_failing_command_apologises_with_a_reference_that_is_in_the_log(
 def test_a_failing_submission_keeps_the_form_and_shows_the_apology_on_top(
     running: RunningApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    view = open_join_modal(running, "UBERND")
+    view = fill_in(running, "UBERND", open_join_modal(running, "UBERND"), MENTOR_VALUES)
     monkeypatch.setattr(enrollment, "save_profile", _boom)
     with caplog.at_level(logging.ERROR):
         resp = running.sim.submit_view(
@@ -67,3 +68,16 @@ def test_a_failing_button_apologises_in_the_thread_it_came_from(
     running.sim.click("UANNA", "open_join")
     reply = running.fake.wait_for("response_url", lambda c: "Sorry" in text_of(c.args))[0]
     assert "Sorry, something went wrong" in text_of(reply.args)
+
+
+def test_a_failing_home_tab_is_logged_but_sends_nobody_an_unprompted_dm(
+    running: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    running.fake.fail_next("views.publish", error="internal_error", times=4)
+    with caplog.at_level(logging.ERROR):
+        assert running.sim.open_home("UANNA").status == 200
+        running.fake.wait_for("views.publish")
+        time.sleep(0.2)
+    assert running.fake.calls_to("chat.postMessage") == []
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("internal_error" in m and "ref=" in m for m in logged)

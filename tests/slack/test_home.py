@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.store.models import Status
 from tests.conftest import RunningApp
-from tests.helpers import MENTOR_VALUES, join, participant, text_of
+from tests.helpers import MENTOR_VALUES, fill_in, join, participant, text_of
 
 
 def home_of(app: RunningApp, user: str, count: int = 1) -> dict:
@@ -62,7 +62,8 @@ def test_home_buttons_join_edit_pause_resume_and_leave(running: RunningApp) -> N
     home = home_of(running, "UANNA")
     running.sim.click("UANNA", "home_join", view_id=home["id"])
     view_id = running.fake.wait_for("views.open")[0].response["view"]["id"]
-    running.sim.submit_view("UANNA", view_id, MENTOR_VALUES)
+    view = fill_in(running, "UANNA", running.fake.views[view_id], MENTOR_VALUES)
+    running.sim.submit_view("UANNA", view["id"], MENTOR_VALUES)
     home = home_of(running, "UANNA", count=2)
 
     running.sim.click("UANNA", "home_edit_skills", view_id=home["id"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.dates import format_date
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
@@ -15,12 +17,19 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.i18n import Translator
+
 SECTION_TEXT_MAX = 3000
 
 
 def escape(text: str) -> str:
     """Escape user text for mrkdwn, so `<!channel>` shows literally instead of pinging."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_day(t: Translator, day: dt.date) -> str:
+    """A date the way people in this language write it ("31. Dezember 2026")."""
+    return str(format_date(day, format="long", locale=t.language))
 
 
 def plain(text: str) -> PlainTextObject:

@@ -8,7 +8,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ConfirmObject
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.slack.blocks.common import Message, button, context, escape, plain, section
+from bot.services.enrollment import PauseProblem
+from bot.slack.blocks.common import Message, button, context, escape, format_day, plain, section
 from bot.slack.blocks.profile import privacy_notice, profile_summary, role_label
 from bot.slack.ids import Actions
 from bot.store.models import Participant
@@ -81,7 +82,7 @@ def joined_message(t: Translator, p: Participant, *, created: bool) -> Message:
         text=text,
         blocks=[
             section(text),
-            context(t._("See or change your profile any time with `/mentor status`.")),
+            context(t._("See your profile with `/mentor status`; change it with `/mentor join`.")),
         ],
     )
 
@@ -96,22 +97,31 @@ def paused_message(t: Translator, until: dt.date | None) -> Message:
         text = t._(
             "You're on a break until {date}: no matching and no reminders until then. "
             "Type `/mentor resume` to come back earlier.",
-            date=until.isoformat(),
+            date=format_day(t, until),
         )
     return notice(text)
 
 
-def pause_usage(t: Translator, problem: str) -> Message:
+def pause_problem(t: Translator, problem: PauseProblem) -> str:
+    """Why a pause date was refused, in one sentence."""
+    match problem:
+        case PauseProblem.IN_PAST:
+            return t._("That date is not in the future.")
+        case PauseProblem.TOO_LONG:
+            return t._("A break can last at most a year.")
+        case PauseProblem.UNPARSEABLE:
+            return t._("I didn't understand that.")
+
+
+def pause_usage(t: Translator, problem: PauseProblem) -> Message:
     """Why a pause request was refused, and how to write it."""
-    reason = {
-        "in_past": t._("That date is not in the future."),
-        "too_long": t._("A break can last at most a year."),
-    }.get(problem, t._("I didn't understand that."))
-    return notice(
-        reason
-        + " "
-        + t._("Try `/mentor pause`, `/mentor pause 2w` or `/mentor pause until 2026-12-31`.")
-    )
+    example = t._("Try `/mentor pause`, `/mentor pause 2w` or `/mentor pause until 2026-12-31`.")
+    return notice(f"{pause_problem(t, problem)} {example}")
+
+
+def skills_updated(t: Translator) -> Message:
+    """Confirmation after the skills modal was saved."""
+    return notice(t._("Your skills are updated."))
 
 
 def resumed_message(t: Translator, *, was_paused: bool) -> Message:
@@ -186,11 +196,10 @@ def apology(t: Translator, reference: str) -> Message:
 
 
 def slack_error(t: Translator, reference: str) -> Message:
-    """Slack itself refused or timed out while we tried to answer."""
+    """Slack did not open a form in time; trying again is all it takes."""
     return notice(
         t._(
-            "Slack didn't let me open that just now. Please try the command again. "
-            "(Reference `{ref}`)",
+            "Slack took too long to open the form. Please try again. (Reference `{ref}`)",
             ref=reference,
         )
     )

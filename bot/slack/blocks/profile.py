@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from babel import Locale
 from slack_sdk.models.blocks import (
     Block,
@@ -32,7 +30,7 @@ from bot.services.enrollment import (
     ProfileProblem,
     SkillsForm,
 )
-from bot.slack.blocks.common import context, escape, md, plain, section
+from bot.slack.blocks.common import context, escape, format_day, md, plain, section
 from bot.slack.ids import (
     LEVEL_OFFERED_PREFIX,
     LEVEL_WANTED_PREFIX,
@@ -53,6 +51,7 @@ from bot.store.models import (
 )
 
 WEEKDAYS = (0, 1, 2, 3, 4)
+ANY_WEEKDAY = "any"
 
 
 def _opt(text: str, value: str, description: str | None = None) -> Option:
@@ -61,22 +60,13 @@ def _opt(text: str, value: str, description: str | None = None) -> Option:
     )
 
 
-def _select(
-    block_id: str,
-    label: str,
-    options: list[Option],
-    selected: object,
-    *,
-    placeholder: str | None = None,
-) -> InputBlock:
-    """A single-choice input; optional exactly when it has a placeholder ("any")."""
+def _select(block_id: str, label: str, options: list[Option], selected: object) -> InputBlock:
+    """A required single-choice input with the current value preselected."""
     return InputBlock(
         block_id=block_id,
         label=plain(label),
-        optional=placeholder is not None,
         element=StaticSelectElement(
             action_id=block_id,
-            placeholder=plain(placeholder) if placeholder else None,
             options=options,
             initial_option=next((o for o in options if o.value == str(selected)), None),
         ),
@@ -206,12 +196,14 @@ def role_label(t: Translator, role: Role) -> str:
 
 
 def privacy_notice(t: Translator) -> str:
-    """What is stored, who sees what, how to leave."""
+    """What is stored, who sees what, how long, and how to withdraw."""
     return t._(
-        "*Privacy.* We store your Slack ID, role, skills, department, languages, time zone and "
-        "meeting preferences to find you a partner. Your partner sees your name, role and skills. "
-        "HR sees only aggregated figures, never your individual feedback, and nothing here is "
-        "used for performance appraisal. Type `/mentor leave` at any time to delete your data."
+        "*Privacy.* While you take part we store your Slack ID, role, skills, department, "
+        "meeting languages, time zone, Slack language, meeting preferences and what you tell "
+        "your partner about yourself. Your partner sees your name, role and skills. HR sees only "
+        "aggregated figures, never your individual feedback, and nothing here is used for "
+        "performance appraisal. Type `/mentor leave` at any time to withdraw your consent and "
+        "delete your data."
     )
 
 
@@ -231,7 +223,9 @@ def join_modal(t: Translator, catalog: CatalogDef, draft: ProfileForm, meta: Mod
     ]
     cadences = [_opt(cadence_label(t, c), c) for c in Cadence]
     windows = [_opt(window_label(t, w), w) for w in TimeWindow]
-    weekdays = [_opt(weekday_name(d, t.language), str(d)) for d in WEEKDAYS]
+    # An explicit "any" choice: Slack offers no way to clear a select once something is picked.
+    weekdays = [_opt(t._("Any weekday"), ANY_WEEKDAY)]
+    weekdays += [_opt(weekday_name(d, t.language), str(d)) for d in WEEKDAYS]
     languages = _language_options(t.language)
     consent = _opt(
         t._("I agree that my profile is stored and used as described above."),
@@ -287,8 +281,7 @@ def join_modal(t: Translator, catalog: CatalogDef, draft: ProfileForm, meta: Mod
             JoinModal.WEEKDAY,
             t._("Preferred weekday"),
             weekdays,
-            draft.weekday,
-            placeholder=t._("Any weekday"),
+            ANY_WEEKDAY if draft.weekday is None else draft.weekday,
         ),
         _select(JoinModal.TIME_WINDOW, t._("Preferred time of day"), windows, draft.time_window),
         InputBlock(
@@ -347,15 +340,15 @@ def skills_modal(t: Translator, catalog: CatalogDef, skills: SkillsForm, role: R
     )
 
 
-def pause_modal(t: Translator, today: dt.date) -> View:
-    """Pick an optional end date for a pause."""
+def pause_modal(t: Translator, timezone: str | None) -> View:
+    """Pick an optional end date for a pause (Slack cannot clear a date once picked)."""
     return View(
         type="modal",
         callback_id=PauseModal.CALLBACK,
         title=plain(t._("Take a break")),
         submit=plain(t._("Pause")),
         close=plain(t._("Cancel")),
-        private_metadata=ModalMeta(language=t.language).dump(),
+        private_metadata=ModalMeta(language=t.language, timezone=timezone).dump(),
         blocks=[
             section(t._("While you pause, you are not matched and get no reminders.")),
             InputBlock(
@@ -364,8 +357,7 @@ def pause_modal(t: Translator, today: dt.date) -> View:
                 hint=plain(t._("Leave empty to pause until you resume yourself.")),
                 optional=True,
                 element=DatePickerElement(
-                    action_id=PauseModal.UNTIL,
-                    initial_date=(today + dt.timedelta(weeks=2)).isoformat(),
+                    action_id=PauseModal.UNTIL, placeholder=plain(t._("Until I resume"))
                 ),
             ),
         ],
@@ -414,7 +406,7 @@ def status_line(t: Translator, p: Participant) -> str:
     if p.status is Status.PAUSED:
         if p.paused_until is None:
             return t._(":double_vertical_bar: Paused until you resume")
-        return t._(":double_vertical_bar: Paused until {date}", date=p.paused_until.isoformat())
+        return t._(":double_vertical_bar: Paused until {date}", date=format_day(t, p.paused_until))
     return t._(":large_green_circle: Active: you are in the matching pool")
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import enrollment
 from bot.slack.blocks import messages
@@ -15,12 +14,13 @@ from bot.slack.forms import profile_from_state, skills_from_state
 from bot.slack.ids import Actions, JoinModal, SkillsModal
 from bot.slack.listeners.common import (
     deps_of,
-    dm,
     modal_meta,
+    notify,
     open_join_modal,
     open_pause_modal,
     open_skills_modal,
     publish_home,
+    refresh_home,
     t_of,
     team_of,
 )
@@ -39,12 +39,9 @@ def skills_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: B
         new_view = skills_modal(t, deps.catalog, skills_from_state(state), Role(meta.role))
     else:
         return
-    try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
-    except SlackApiError as exc:
-        # A newer selection already redrew the modal; that redraw wins.
-        if exc.response.get("error") != "hash_conflict":
-            raise
+    # No hash: with quick successive picks the older request's hash goes stale and the
+    # newest selection would be lost. Last write wins; the submit re-checks the levels.
+    client.views_update(view_id=view["id"], view=new_view)
 
 
 def join_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -80,7 +77,7 @@ def resume_clicked(ack: Ack, client: WebClient, context: BoltContext) -> None:
             )
     except enrollment.NotEnrolled:
         pass
-    publish_home(client, context, t)
+    refresh_home(client, context, t)
 
 
 def _erase(client: WebClient, context: BoltContext) -> bool:
@@ -98,8 +95,8 @@ def leave_from_home(ack: Ack, client: WebClient, context: BoltContext) -> None:
     ack()
     t = t_of(context)
     erased = _erase(client, context)
-    dm(client, str(context.user_id), messages.left_message(t, erased=erased))
-    publish_home(client, context, t)
+    notify(client, context, messages.left_message(t, erased=erased))
+    refresh_home(client, context, t)
 
 
 def leave_confirmed(ack: Ack, client: WebClient, context: BoltContext, respond: Respond) -> None:
@@ -108,7 +105,7 @@ def leave_confirmed(ack: Ack, client: WebClient, context: BoltContext, respond: 
     t = t_of(context)
     erased = _erase(client, context)
     respond(replace_original=True, **messages.left_message(t, erased=erased).as_kwargs())
-    publish_home(client, context, t)
+    refresh_home(client, context, t)
 
 
 def leave_cancelled(ack: Ack, context: BoltContext, respond: Respond) -> None:

@@ -17,7 +17,7 @@ from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
     open_skills_modal,
-    publish_home,
+    refresh_home,
     t_of,
     team_of,
     user_today,
@@ -82,7 +82,7 @@ def _pause(cmd: Invocation) -> None:
         cmd.reply(messages.not_enrolled(cmd.t))
         return
     cmd.reply(messages.paused_message(cmd.t, until))
-    publish_home(cmd.client, cmd.context, cmd.t)
+    refresh_home(cmd.client, cmd.context, cmd.t)
 
 
 def _resume(cmd: Invocation) -> None:
@@ -96,7 +96,7 @@ def _resume(cmd: Invocation) -> None:
         return
     cmd.reply(messages.resumed_message(cmd.t, was_paused=was_paused))
     if was_paused:
-        publish_home(cmd.client, cmd.context, cmd.t)
+        refresh_home(cmd.client, cmd.context, cmd.t)
 
 
 def _leave(cmd: Invocation) -> None:

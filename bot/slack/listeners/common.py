@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.i18n import Translator, translator
 from bot.services import enrollment
 from bot.services.clock import local_today
+from bot.slack.blocks.common import Message
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.profile import join_modal, pause_modal, skills_modal
 from bot.slack.deps import Deps
 from bot.slack.forms import empty_profile, profile_from_participant
 from bot.slack.metadata import ModalMeta
 from bot.store.models import SkillKind
+
+log = logging.getLogger(__name__)
 
 
 def deps_of(context: BoltContext) -> Deps:
@@ -70,7 +75,9 @@ def open_pause_modal(
     client: WebClient, context: BoltContext, trigger_id: str, t: Translator
 ) -> None:
     """Open the modal that asks until when to pause."""
-    client.views_open(trigger_id=trigger_id, view=pause_modal(t, user_today(context)))
+    user = deps_of(context).users.lookup(str(context.user_id))
+    view = pause_modal(t, user.timezone if user else None)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def user_today(context: BoltContext) -> dt.date:
@@ -89,9 +96,28 @@ def publish_home(client: WebClient, context: BoltContext, t: Translator | None =
     client.views_publish(user_id=user_id, view=view)
 
 
-def dm(client: WebClient, user_id: str, message: Any) -> None:
-    """Send a message to the person's DM with the app."""
-    client.chat_postMessage(channel=user_id, **message.as_kwargs())
+def notify(client: WebClient, context: BoltContext, message: Message) -> None:
+    """DM the acting person a confirmation; best effort, as their change is already saved."""
+    try:
+        client.chat_postMessage(channel=str(context.user_id), **message.as_kwargs())
+    except SlackApiError as exc:
+        log.warning(
+            "Could not send a confirmation [ref=%s]: %s",
+            context.get("correlation_id"),
+            exc.response.get("error"),
+        )
+
+
+def refresh_home(client: WebClient, context: BoltContext, t: Translator | None = None) -> None:
+    """Re-publish the Home tab after a change; best effort, it is redrawn on the next open."""
+    try:
+        publish_home(client, context, t)
+    except SlackApiError as exc:
+        log.warning(
+            "Could not refresh the Home tab [ref=%s]: %s",
+            context.get("correlation_id"),
+            exc.response.get("error"),
+        )
 
 
 def modal_meta(view: dict[str, Any], context: BoltContext) -> tuple[ModalMeta, Translator]:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.i18n import Translator
 from bot.services import enrollment
+from bot.services.clock import local_today
+from bot.services.enrollment import Problem, ProfileField
 from bot.slack.blocks import messages
-from bot.slack.blocks.profile import problem_text
-from bot.slack.forms import profile_from_state, skills_from_state
+from bot.slack.blocks.profile import join_modal, problem_text, skills_modal
+from bot.slack.forms import levels_shown, profile_from_state, selected_date, skills_from_state
 from bot.slack.ids import JoinModal, PauseModal, SkillsModal
-from bot.slack.listeners.common import deps_of, dm, modal_meta, publish_home, team_of, user_today
+from bot.slack.listeners.common import deps_of, modal_meta, notify, refresh_home, team_of
+from bot.store.models import Role
 
 
-def _errors(t: Any, problems: dict[enrollment.ProfileField, enrollment.Problem]) -> dict[str, str]:
+def _errors(t: Translator, problems: dict[ProfileField, Problem]) -> dict[str, str]:
     return {fld.value: problem_text(t, problem) for fld, problem in problems.items()}
 
 
@@ -24,28 +27,35 @@ def join_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: B
     """Save the profile from the join modal; problems are shown inline in the modal."""
     deps = deps_of(context)
     meta, t = modal_meta(view, context)
-    form = profile_from_state(view["state"]["values"])
+    state = view["state"]["values"]
+    form = profile_from_state(state)
     problems = enrollment.validate_profile(form, deps.skill_keys)
     if problems:
         ack(response_action="errors", errors=_errors(t, problems))
         return
-    with deps.unit_of_work() as session:
-        result = enrollment.save_profile(
-            form,
-            session=session,
-            team_id=team_of(context),
-            user_id=str(context.user_id),
-            timezone=meta.timezone,
-            locale=meta.language,
-        )
+    if not levels_shown(form.offered | form.wanted, state):
+        # A redraw lost a race: show every level picker before saving guessed levels.
+        ack(response_action="update", view=join_modal(t, deps.catalog, form, meta))
+        return
+    try:
+        with deps.unit_of_work() as session:
+            result = enrollment.save_profile(
+                form,
+                known_skills=deps.skill_keys,
+                session=session,
+                team_id=team_of(context),
+                user_id=str(context.user_id),
+                timezone=meta.timezone,
+                locale=meta.language,
+            )
+    except enrollment.InvalidForm as exc:
+        ack(response_action="errors", errors=_errors(t, exc.problems))
+        return
     ack()
     if result.changed:
-        dm(
-            client,
-            str(context.user_id),
-            messages.joined_message(t, result.participant, created=result.created),
-        )
-    publish_home(client, context, t)
+        message = messages.joined_message(t, result.participant, created=result.created)
+        notify(client, context, message)
+    refresh_home(client, context, t)
 
 
 def skills_submitted(
@@ -53,67 +63,61 @@ def skills_submitted(
 ) -> None:
     """Save the skills from the skills modal."""
     deps = deps_of(context)
-    _, t = modal_meta(view, context)
-    form = skills_from_state(view["state"]["values"])
-    with deps.unit_of_work() as session:
-        participant = enrollment.find_participant(
-            team_of(context), str(context.user_id), session=session
-        )
-        if participant is None:
-            ack(
-                response_action="errors",
-                errors={
-                    JoinModal.SKILLS_OFFERED: t._(
-                        "You are no longer enrolled. Type /mentor join to take part."
-                    )
-                },
+    meta, t = modal_meta(view, context)
+    state = view["state"]["values"]
+    form = skills_from_state(state)
+    if not levels_shown(form.offered | form.wanted, state) and meta.role:
+        ack(response_action="update", view=skills_modal(t, deps.catalog, form, Role(meta.role)))
+        return
+    try:
+        with deps.unit_of_work() as session:
+            result = enrollment.save_skills(
+                form,
+                known_skills=deps.skill_keys,
+                session=session,
+                team_id=team_of(context),
+                user_id=str(context.user_id),
             )
-            return
-        problems = enrollment.validate_skills(form, participant.role, deps.skill_keys)
-        if problems:
-            ack(response_action="errors", errors=_errors(t, problems))
-            return
-        result = enrollment.save_skills(
-            form, session=session, team_id=team_of(context), user_id=str(context.user_id)
+    except enrollment.NotEnrolled:
+        ack(
+            response_action="errors",
+            errors={JoinModal.SKILLS_OFFERED: messages.not_enrolled(t).text},
         )
+        return
+    except enrollment.InvalidForm as exc:
+        ack(response_action="errors", errors=_errors(t, exc.problems))
+        return
     ack()
     if result.changed:
-        dm(client, str(context.user_id), messages.notice(t._("Your skills are updated.")))
-    publish_home(client, context, t)
+        notify(client, context, messages.skills_updated(t))
+    refresh_home(client, context, t)
 
 
 def pause_submitted(
     ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Pause until the chosen date (or open-ended)."""
+    """Pause until the chosen date, or open-ended."""
     deps = deps_of(context)
-    _, t = modal_meta(view, context)
-    raw = (view["state"]["values"].get(PauseModal.UNTIL, {}).get(PauseModal.UNTIL) or {}).get(
-        "selected_date"
-    )
-    until = None
-    if raw:
-        try:
-            until = dt.date.fromisoformat(raw)
-            enrollment.check_pause_date(until, user_today(context))
-        except (ValueError, enrollment.PauseError) as exc:
-            problem = exc.problem if isinstance(exc, enrollment.PauseError) else "unparseable"
-            ack(
-                response_action="errors",
-                errors={PauseModal.UNTIL: messages.pause_usage(t, problem).text},
-            )
-            return
+    meta, t = modal_meta(view, context)
+    raw = selected_date(view["state"]["values"], PauseModal.UNTIL)
     try:
+        until = enrollment.parse_pause_date(raw, local_today(meta.timezone))
         with deps.unit_of_work() as session:
             enrollment.pause(
                 until, session=session, team_id=team_of(context), user_id=str(context.user_id)
             )
+    except enrollment.PauseError as exc:
+        ack(
+            response_action="errors",
+            errors={PauseModal.UNTIL: messages.pause_problem(t, exc.problem)},
+        )
+        return
     except enrollment.NotEnrolled:
         ack(response_action="errors", errors={PauseModal.UNTIL: messages.not_enrolled(t).text})
         return
     ack()
-    dm(client, str(context.user_id), messages.paused_message(t, until))
-    publish_home(client, context, t)
+    notify(client, context, messages.paused_message(t, until))
+    refresh_home(client, context, t)
 
 
 def register(app: App) -> None:
