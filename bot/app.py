@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.i18n import translator
-from bot.services.catalog import CatalogDef, load_catalog, sync_catalog
+from bot.services.catalog import CatalogDef, load_catalog
 from bot.slack.blocks import messages
 from bot.slack.blocks.errors import apology_view
 from bot.slack.deps import Deps
@@ -94,9 +94,9 @@ def build_app(
 ) -> App:
     """The Bolt app, wired to the database and the Slack Web API at `settings.slack_api_url`."""
     client = client or make_client(settings)
+    # The catalog is written by `mentor-bot migrate`, never here: replicas starting
+    # together must not race to insert the same rows (serve checks it is in sync).
     catalog = catalog or load_catalog(settings.mentor_skills_file)
-    with db.sessions.begin() as session:
-        sync_catalog(catalog, session=session)
     deps = Deps(
         settings=settings,
         db=db,

@@ -9,16 +9,29 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_database_settings, load_settings
-from bot.services.catalog import CatalogError
+from bot.services.catalog import (
+    CatalogDef,
+    CatalogError,
+    catalog_in_sync,
+    load_catalog,
+    sync_catalog,
+)
 from bot.store import migrate as migrations
 from bot.store.db import Database
 
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
+EXIT_UNAVAILABLE = 4
 
 log = logging.getLogger("bot")
 
@@ -29,6 +42,23 @@ def _configure_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At DEBUG, slack_sdk and Bolt log whole request bodies: profiles and free text.
+    for name in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def _preflight(settings: Settings) -> None:
+    """Ask Slack who we are, once, quietly: a bad token or URL becomes one clear line."""
+    quiet = logging.getLogger("bot.preflight")
+    quiet.disabled = True
+    WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        logger=quiet,
+        retry_handlers=[],
+    ).auth_test()
 
 
 def _fail(message: str, code: int) -> int:
@@ -37,18 +67,34 @@ def _fail(message: str, code: int) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Bring the database schema to the newest revision."""
-    url = load_database_settings().database_url
-    migrations.upgrade(url)
-    print(f"mentor-bot: database is at revision {migrations.head_revision()}")
+    """Bring the schema to the newest revision and the skill catalog to the configured one."""
+    settings = load_database_settings()
+    catalog = load_catalog(settings.mentor_skills_file)
+    migrations.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.sessions.begin() as session:
+            sync_catalog(catalog, session=session)
+    finally:
+        db.dispose()
+    print(
+        f"mentor-bot: database is at revision {migrations.head_revision()}, "
+        f"skill catalog has {len(catalog.skills)} skills"
+    )
     return 0
 
 
-def _check_schema(db: Database) -> str | None:
-    try:
-        return migrations.pending_message(db.engine)
-    except Exception as exc:
-        return f"Cannot reach the database ({type(exc).__name__}). Check DATABASE_URL."
+def _check_store(db: Database, catalog: CatalogDef) -> str | None:
+    problem = migrations.pending_message(db.engine)
+    if problem:
+        return problem
+    with db.sessions() as session:
+        if not catalog_in_sync(catalog, session=session):
+            return (
+                "The skill catalog in the database differs from the configured one "
+                "(a new release or MENTOR_SKILLS_FILE). Run `mentor-bot migrate` first."
+            )
+    return None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -57,9 +103,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level)
     port = args.port or settings.port
     db = Database(settings.database_url)
-    problem = _check_schema(db)
+    problem = _check_store(db, load_catalog(settings.mentor_skills_file))
     if problem:
         return _fail(problem, EXIT_SCHEMA)
+    _preflight(settings)
     if settings.socket_mode:
         return _serve_socket_mode(settings, db, port, scheduler=not args.no_scheduler)
     return _serve_http(settings, db, port, scheduler=not args.no_scheduler)
@@ -154,11 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_up_failure(exc: BaseException) -> str | None:
+    """One line for the failures an operator can fix, None for genuine bugs."""
+    if isinstance(exc, DBAPIError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return f"Cannot reach the database at DATABASE_URL: {reason}"
+    if isinstance(exc, SlackApiError):
+        return f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
+    if isinstance(exc, BoltError):
+        # Bolt calls auth.test while the app is built and wraps Slack's answer.
+        return f"Slack refused SLACK_BOT_TOKEN: {exc}"
+    if isinstance(exc, URLError | ConnectionError | TimeoutError):
+        cause = exc.reason if isinstance(exc, URLError) else exc
+        return f"Cannot reach Slack at SLACK_API_URL: {cause}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mentor-bot` console script."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except (DBAPIError, SlackApiError, BoltError, URLError, ConnectionError, TimeoutError) as exc:
+        return _fail(_start_up_failure(exc) or str(exc), EXIT_UNAVAILABLE)
     except ConfigError as exc:
         message = str(exc)
         if "is not set" in message and not Path(".env").exists():

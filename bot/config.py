@@ -19,7 +19,7 @@ class ConfigError(Exception):
 
 
 class DatabaseSettings(BaseSettings):
-    """Just the database location: what `mentor-bot migrate` needs, without Slack secrets."""
+    """What `mentor-bot migrate` needs (database and skill catalog), without Slack secrets."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -29,6 +29,8 @@ class DatabaseSettings(BaseSettings):
     )
 
     database_url: str = "sqlite:///mentor-bot.sqlite3"
+    # Extra skills merged into the shipped catalog (TOML, same format as bot/data/skills.toml).
+    mentor_skills_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -51,8 +53,6 @@ class Settings(DatabaseSettings):
     mentor_hr_admins: Annotated[frozenset[str], NoDecode] = frozenset()
     port: int = Field(default=3000, ge=1, le=65535)
     mentor_default_language: Literal["en", "de"] = "en"
-    # Extra skills merged into the shipped catalog (TOML, same format as bot/data/skills.toml).
-    mentor_skills_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     web_concurrency: int = Field(default=2, ge=1, le=64)
     # How long a users.info answer (locale, timezone) is reused; the method is Tier 4.

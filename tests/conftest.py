@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.config import Settings, load_settings
+from bot.services.catalog import load_catalog, sync_catalog
 from bot.store import migrate
 from bot.store.db import Database
 from bot.store.models import Base
@@ -51,6 +52,15 @@ def _postgres_test_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _migrate_and_sync(url: str) -> None:
+    """What `mentor-bot migrate` does: the schema, then the shipped skill catalog."""
+    migrate.upgrade(url)
+    db = Database(url)
+    with db.sessions.begin() as session:
+        sync_catalog(load_catalog(), session=session)
+    db.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for this test session."""
@@ -58,12 +68,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if base.startswith("postgres"):
         gen = _postgres_test_url(base)
         url = next(gen)
-        migrate.upgrade(url)
+        _migrate_and_sync(url)
         yield url
         next(gen, None)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        migrate.upgrade(url)
+        _migrate_and_sync(url)
         yield url
 
 

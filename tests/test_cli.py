@@ -103,6 +103,78 @@ def test_serve_refuses_an_outdated_schema_with_a_clear_message(
         engine.dispose()
 
 
+def one_line(out: subprocess.CompletedProcess[str]) -> str:
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    return lines[0]
+
+
+def test_migrate_also_syncs_the_skill_catalog_and_serve_refuses_a_changed_one(
+    env: dict[str, str], empty_database_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **env,
+        "DATABASE_URL": empty_database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    out = run_cli("migrate", env=env, cwd=tmp_path)
+    assert out.returncode == 0 and "skill catalog has 16 skills" in out.stdout
+    extra = tmp_path / "skills.toml"
+    extra.write_text(
+        '[[skill]]\nkey = "sap_fiori"\ncategory = "ai"\nen = "SAP Fiori"\n', encoding="utf-8"
+    )
+    env["MENTOR_SKILLS_FILE"] = str(extra)
+    out = run_cli("serve", env=env, cwd=tmp_path)
+    assert out.returncode == 3
+    assert "skill catalog in the database differs" in one_line(out)
+    out = run_cli("migrate", env=env, cwd=tmp_path)
+    assert out.returncode == 0 and "17 skills" in out.stdout
+
+
+def test_a_token_slack_refuses_stops_start_up_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    fake = FakeSlack(team_id="T0001", bot_token=BOT_TOKEN).start()
+    try:
+        assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+        env = {
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-revoked",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake.api_url,
+        }
+        out = run_cli("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    finally:
+        fake.stop()
+    assert out.returncode == 4
+    assert one_line(out).startswith("mentor-bot: Slack refused SLACK_BOT_TOKEN:")
+
+
+def test_an_unreachable_slack_stops_start_up_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+    env = {
+        **env,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
+    }
+    out = run_cli("serve", env=env, cwd=tmp_path)
+    assert out.returncode == 4
+    assert one_line(out).startswith("mentor-bot: Cannot reach Slack at SLACK_API_URL:")
+
+
+def test_an_unreachable_database_stops_migrate_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/none"}
+    out = run_cli("migrate", env=env, cwd=tmp_path)
+    assert out.returncode == 4
+    assert one_line(out).startswith("mentor-bot: Cannot reach the database at DATABASE_URL:")
+
+
 @pytest.fixture
 def served(
     env: dict[str, str], tmp_path: Path

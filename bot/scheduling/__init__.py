@@ -16,10 +16,10 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_MINUTES = 15
 
 
-def housekeeping(db: Database, today: dt.date | None = None) -> None:
+def housekeeping(db: Database, now: dt.datetime | None = None) -> None:
     """Return people whose pause ended to the pool, and forget stale event ids."""
     with session_scope(db.sessions) as session:
-        resumed = enrollment.resume_expired_pauses(today or utc_now().date(), session=session)
+        resumed = enrollment.resume_expired_pauses(now or utc_now(), session=session)
         forgotten = forget_old_events(session=session)
     if resumed or forgotten:
         log.info("Housekeeping: %d pauses ended, %d old event ids dropped", resumed, forgotten)

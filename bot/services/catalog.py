@@ -115,6 +115,19 @@ def sync_catalog(catalog: CatalogDef, *, session: Session) -> None:
     session.flush()
 
 
+def catalog_in_sync(catalog: CatalogDef, *, session: Session) -> bool:
+    """Whether the skill tables hold exactly this catalog (read-only; serve checks it)."""
+    stored = {
+        s.key: (s.category, s.position, {lbl.language: lbl.label for lbl in s.labels})
+        for s in session.scalars(select(Skill).where(Skill.active))
+    }
+    wanted = {
+        spec.key: (spec.category, position, spec.labels)
+        for position, spec in enumerate(catalog.skills)
+    }
+    return stored == wanted
+
+
 def active_skills(*, session: Session) -> list[Skill]:
     """Skills people can pick, in catalog order."""
     return list(session.scalars(select(Skill).where(Skill.active).order_by(Skill.position)))

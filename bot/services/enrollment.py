@@ -9,9 +9,12 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.services.clock import local_today
 from bot.store.models import (
     ABOUT_MAX,
     DEPARTMENT_MAX,
@@ -114,13 +117,27 @@ class InvalidForm(ValueError):
         self.problems = problems
 
 
-def clean_text(value: str | None) -> str:
-    """Normalise user text: NFC, no control characters, collapsed whitespace."""
+# Bidirectional overrides can make text display differently from what is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _keep(ch: str) -> bool:
+    # Drop control, surrogate and private-use characters, but keep format characters such
+    # as the zero-width joiner that emoji like 👩‍💻 are made of.
+    return ch in "\n\t" or (
+        unicodedata.category(ch) not in ("Cc", "Cs", "Co") and ch not in _BIDI_CONTROLS
+    )
+
+
+def clean_text(value: str | None, *, multiline: bool = False) -> str:
+    """Normalise user text: NFC, no control characters, tidy whitespace (keeping paragraphs)."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFC", value)
-    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    return re.sub(r"\s+", " ", value).strip()
+    value = "".join(ch for ch in unicodedata.normalize("NFC", value) if _keep(ch))
+    if not multiline:
+        return re.sub(r"\s+", " ", value).strip()
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in value.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _check_skills(
@@ -167,7 +184,7 @@ def validate_profile(form: ProfileForm, known_skills: set[str]) -> dict[ProfileF
         problems[ProfileField.LANGUAGES] = Problem(
             ProfileProblem.TOO_MANY_LANGUAGES, {"max": MAX_LANGUAGES}
         )
-    if len(clean_text(form.about)) > ABOUT_MAX:
+    if len(clean_text(form.about, multiline=True)) > ABOUT_MAX:
         problems[ProfileField.ABOUT] = Problem(ProfileProblem.TOO_LONG, {"max": ABOUT_MAX})
     if not form.consent:
         problems[ProfileField.CONSENT] = Problem(ProfileProblem.CONSENT_REQUIRED)
@@ -190,30 +207,41 @@ def find_participant(team_id: str, user_id: str, *, session: Session) -> Partici
             Participant.status != Status.LEFT,
         )
     )
-    if participant is not None and _pause_expired(participant, utcnow().date()):
+    if participant is not None and _pause_expired(participant, utcnow()):
         _resume(participant)
         session.flush()
     return participant
 
 
-def _pause_expired(p: Participant, today: dt.date) -> bool:
-    return p.status is Status.PAUSED and p.paused_until is not None and p.paused_until < today
+def _pause_expired(p: Participant, now: dt.datetime) -> bool:
+    # The break includes its last day, counted where the person is.
+    return (
+        p.status is Status.PAUSED
+        and p.paused_until is not None
+        and p.paused_until < local_today(p.timezone, now)
+    )
 
 
 def _resume(p: Participant) -> None:
     p.status, p.paused_until, p.updated_at = Status.ACTIVE, None, utcnow()
 
 
-def resume_expired_pauses(today: dt.date, *, session: Session) -> int:
-    """Put everyone whose pause ended before `today` back in the pool; returns how many."""
-    result = session.execute(
-        update(Participant)
-        .where(Participant.status == Status.PAUSED, Participant.paused_until < today)
-        .values(status=Status.ACTIVE, paused_until=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+def resume_expired_pauses(now: dt.datetime, *, session: Session) -> int:
+    """Put everyone whose break is over in their own time zone back in the pool; how many."""
+    # No zone is more than a day ahead of UTC, so this bounds the candidates in SQL.
+    horizon = now.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    candidates = session.scalars(
+        select(Participant).where(
+            Participant.status == Status.PAUSED, Participant.paused_until < horizon
+        )
     )
+    resumed = 0
+    for participant in candidates:
+        if _pause_expired(participant, now):
+            _resume(participant)
+            resumed += 1
     session.flush()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return resumed
 
 
 def _set_skills(p: Participant, offered: dict[str, int], wanted: dict[str, int]) -> bool:
@@ -242,6 +270,39 @@ def _levels(chosen: dict[str, int]) -> dict[str, int]:
     return {k: (v if v in SKILL_LEVELS else 3) for k, v in chosen.items()}
 
 
+def _insert_participant(
+    team_id: str, user_id: str, role: Role, now: dt.datetime, *, session: Session
+) -> tuple[Participant, bool]:
+    # A replayed or double-clicked submission can race us to the insert: let the database
+    # decide who creates the row, and the loser updates it.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Participant)
+        .values(
+            team_id=team_id,
+            slack_user_id=user_id,
+            role=role,
+            languages=[],
+            cadence=Cadence.BIWEEKLY,
+            time_window=TimeWindow.ANY,
+            status=Status.ACTIVE,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["team_id", "slack_user_id"])
+        .returning(Participant.id)
+    )
+    new_id = session.execute(stmt).scalar()
+    if new_id is not None:
+        row = session.get(Participant, new_id)
+        assert row is not None
+        return row, True
+    existing = find_participant(team_id, user_id, session=session)
+    if existing is None:
+        raise NotEnrolled(user_id)
+    return existing, False
+
+
 def save_profile(
     form: ProfileForm,
     *,
@@ -261,8 +322,9 @@ def save_profile(
     participant = find_participant(team_id, user_id, session=session)
     created = participant is None
     if participant is None:
-        participant = Participant(team_id=team_id, slack_user_id=user_id, status=Status.ACTIVE)
-        session.add(participant)
+        participant, created = _insert_participant(
+            team_id, user_id, form.role, now, session=session
+        )
     values = {
         "role": form.role,
         "department": clean_text(form.department),
@@ -270,7 +332,7 @@ def save_profile(
         "cadence": form.cadence,
         "preferred_weekday": form.weekday,
         "time_window": form.time_window,
-        "about": clean_text(form.about) or None,
+        "about": clean_text(form.about, multiline=True) or None,
         "timezone": timezone or participant.timezone,
         "locale": locale or participant.locale,
     }
@@ -396,8 +458,9 @@ def resume(*, session: Session, team_id: str, user_id: str) -> tuple[Participant
 def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | None = None) -> bool:
     """Erase the person's personal data; False if there was nothing to erase.
 
-    The row itself stays, stripped to role and dates under an opaque id, so that
-    programme-level counts (people who left) stay consistent without naming anyone.
+    The row itself stays under an opaque id, stripped to the role and month-level dates,
+    so that programme counts (joins, people who left) stay consistent; exact timestamps
+    could be matched against the person's Slack messages.
     """
     participant = find_participant(team_id, user_id, session=session)
     if participant is None:
@@ -412,7 +475,14 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     participant.preferred_weekday = None
     participant.time_window = TimeWindow.ANY
     participant.consent_at = None
+    participant.cadence = Cadence.BIWEEKLY
     participant.status, participant.paused_until = Status.LEFT, None
-    participant.left_at = participant.updated_at = now or utcnow()
+    left = _month_start(now or utcnow())
+    participant.created_at = _month_start(participant.created_at)
+    participant.left_at = participant.updated_at = left
     session.flush()
     return True
+
+
+def _month_start(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from bot.services.enrollment import (
     ProfileProblem,
     SkillsForm,
 )
+from bot.store.db import Database
 from bot.store.models import Base, Cadence, Participant, Role, Status, TimeWindow
 
 KNOWN = {s.key for s in load_catalog().skills}
@@ -176,7 +178,10 @@ def test_saving_again_updates_the_record_in_place(s: Session) -> None:
 
 def test_user_text_is_normalised_but_kept(s: Session) -> None:
     enrollment.save_profile(
-        form(department="  Sales\u0000 &  <!channel>  ", about="Hi\u200b there"),
+        form(
+            department="  Sales\u0000 &  <!channel>  ",
+            about="Hi there!\r\n\n\n\nI code 👩\u200d💻 \u202egnirts\t\t ok",
+        ),
         known_skills=KNOWN,
         session=s,
         team_id="T1",
@@ -186,7 +191,8 @@ def test_user_text_is_normalised_but_kept(s: Session) -> None:
     )
     p = s.scalars(select(Participant)).one()
     assert p.department == "Sales & <!channel>"
-    assert p.about == "Hi there"
+    # Paragraphs and the zero-width joiner inside the emoji stay; the bidi override goes.
+    assert p.about == "Hi there!\n\nI code 👩\u200d💻 gnirts ok"
 
 
 def test_skills_can_be_edited_without_touching_the_profile(s: Session) -> None:
@@ -301,7 +307,9 @@ def test_expired_pauses_end_by_themselves(s: Session) -> None:
     enrollment.pause(dt.date(2026, 12, 1), session=s, team_id="T1", user_id="U1")
     enrollment.pause(None, session=s, team_id="T1", user_id="U2")
     s.commit()
-    assert enrollment.resume_expired_pauses(dt.date(2026, 12, 2), session=s) == 1
+    assert (
+        enrollment.resume_expired_pauses(dt.datetime(2026, 12, 2, 1, tzinfo=dt.UTC), session=s) == 1
+    )
     s.commit()
     s.expire_all()
     statuses = dict(s.execute(select(Participant.slack_user_id, Participant.status)).all())
@@ -404,3 +412,82 @@ def test_saving_skills_validates_against_the_stored_role(s: Session) -> None:
             user_id="U1",
         )
     assert exc.value.problems[ProfileField.SKILLS_OFFERED].kind is ProfileProblem.MENTOR_NEEDS_OFFER
+
+
+def _paused(s: Session, user: str, tz: str, until: dt.date) -> None:
+    enrollment.save_profile(
+        form(), known_skills=KNOWN, session=s, team_id="T1", user_id=user, timezone=tz, locale="en"
+    )
+    enrollment.pause(until, session=s, team_id="T1", user_id=user)
+    s.commit()
+
+
+@pytest.mark.parametrize(
+    ("tz", "still_paused_at", "resumed_at"),
+    [
+        # The break "until 1 December" includes 1 December where the person is.
+        ("America/Los_Angeles", "2026-12-02T07:59:00+00:00", "2026-12-02T08:00:00+00:00"),
+        ("Asia/Tokyo", "2026-12-01T14:59:00+00:00", "2026-12-01T15:00:00+00:00"),
+        ("Asia/Kolkata", "2026-12-01T18:29:00+00:00", "2026-12-01T18:30:00+00:00"),
+        ("Europe/Berlin", "2026-12-01T22:59:00+00:00", "2026-12-01T23:00:00+00:00"),
+    ],
+)
+def test_a_pause_ends_at_local_midnight_after_its_last_day(
+    s: Session, tz: str, still_paused_at: str, resumed_at: str
+) -> None:
+    _paused(s, "U1", tz, dt.date(2026, 12, 1))
+    with freeze_time(still_paused_at):
+        assert enrollment.resume_expired_pauses(dt.datetime.now(dt.UTC), session=s) == 0
+        p = enrollment.find_participant("T1", "U1", session=s)
+        assert p is not None and p.status is Status.PAUSED
+    with freeze_time(resumed_at):
+        p = enrollment.find_participant("T1", "U1", session=s)
+        assert p is not None and p.status is Status.ACTIVE
+        assert p.paused_until is None
+
+
+def test_a_racing_second_join_updates_the_first_instead_of_failing(db: Database) -> None:
+    with db.sessions.begin() as setup:
+        sync_catalog(load_catalog(), session=setup)
+    first, second = db.sessions(), db.sessions()
+    try:
+        # Both requests look before either inserts, as two replicas would.
+        assert enrollment.find_participant("T1", "U1", session=first) is None
+        assert enrollment.find_participant("T1", "U1", session=second) is None
+        kwargs = {
+            "known_skills": KNOWN,
+            "team_id": "T1",
+            "user_id": "U1",
+            "timezone": None,
+            "locale": "en",
+        }
+        a = enrollment.save_profile(form(), session=first, **kwargs)
+        first.commit()
+        b = enrollment.save_profile(form(department="Sales"), session=second, **kwargs)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert (a.created, b.created) == (True, False)
+    with db.sessions() as check:
+        rows = check.scalars(select(Participant)).all()
+    assert [(r.slack_user_id, r.department) for r in rows] == [("U1", "Sales")]
+
+
+def test_what_remains_after_leaving_has_only_month_level_dates(s: Session) -> None:
+    with freeze_time("2026-11-17T13:45:12+00:00"):
+        enrollment.save_profile(
+            form(),
+            known_skills=KNOWN,
+            session=s,
+            team_id="T1",
+            user_id="U1",
+            timezone=None,
+            locale="en",
+        )
+    with freeze_time("2026-12-03T09:10:11+00:00"):
+        enrollment.leave(session=s, team_id="T1", user_id="U1")
+    s.commit()
+    p = s.scalars(select(Participant)).one()
+    assert p.created_at == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    assert p.left_at == p.updated_at == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
