@@ -1,4 +1,4 @@
-"""SlackSim: plays Slack's side towards the app, sending signed requests over real HTTP."""
+"""SlackSim: plays Slack's side towards the app, over signed HTTP or a Socket Mode WebSocket."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import http.client
 import json
 import secrets
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from bot.sandbox import viewstate
@@ -19,11 +20,16 @@ from bot.sandbox.blockkit import validate_message, validate_view
 from bot.sandbox.server import FakeSlack
 
 ACK_DEADLINE = 3.0
+Transport = Literal["http", "socket"]
+# What Slack delivers, named like Socket Mode envelope types; url_verification is HTTP only.
+Kind = Literal["slash_commands", "interactive", "events_api", "url_verification"]
+# Interactions whose ack body Slack reads (response_action, options); it ignores the rest.
+_RESPONSE_PAYLOAD_INTERACTIONS = {"view_submission", "block_suggestion"}
 
 
 @dataclass
 class SimResponse:
-    """What the app answered to one request Slack sent it."""
+    """What the app answered to one request Slack sent it (Socket Mode: 200 once acked, else 0)."""
 
     status: int
     headers: dict[str, str]
@@ -46,6 +52,32 @@ class SimResponse:
         return json.loads(self.body)
 
 
+def _http_body(kind: Kind, payload: Mapping[str, Any]) -> tuple[bytes, str]:
+    """The body and Content-Type Slack POSTs to a Request URL for this kind of payload."""
+    if kind == "slash_commands":
+        return urlencode(payload).encode(), "application/x-www-form-urlencoded"
+    if kind == "interactive":
+        form = urlencode({"payload": json.dumps(payload)}).encode()
+        return form, "application/x-www-form-urlencoded"
+    return json.dumps(payload).encode(), "application/json"
+
+
+def _envelope(
+    kind: Kind, payload: Mapping[str, Any], retry: tuple[int, str] | None
+) -> dict[str, Any]:
+    """Wrap a payload the way Slack sends it over a Socket Mode WebSocket."""
+    envelope: dict[str, Any] = {
+        "envelope_id": str(uuid.uuid4()),
+        "type": kind,
+        "accepts_response_payload": kind == "slash_commands"
+        or (kind == "interactive" and payload.get("type") in _RESPONSE_PAYLOAD_INTERACTIONS),
+        "payload": dict(payload),
+    }
+    if kind == "events_api":
+        envelope["retry_attempt"], envelope["retry_reason"] = retry or (0, "")
+    return envelope
+
+
 def _parse_ack(resp: SimResponse) -> dict[str, Any] | None:
     if not resp.body.strip():
         return None
@@ -66,16 +98,23 @@ class SlackSim:
     def __init__(
         self,
         fake: FakeSlack,
-        app_url: str,
-        signing_secret: str,
+        app_url: str | None = None,
+        signing_secret: str | None = None,
         *,
+        transport: Transport = "http",
         verification_token: str = "sandbox-verification-token",  # noqa: S107 - test value
         timeout: float = 10.0,
         ack_deadline: float = ACK_DEADLINE,
     ) -> None:
+        if transport not in ("http", "socket"):
+            raise ValueError(f"transport must be 'http' or 'socket', not {transport!r}")
+        if transport == "http" and (app_url is None or signing_secret is None):
+            raise ValueError("the http transport needs the app_url and the signing_secret")
         self.fake = fake
-        self.app_url = app_url
-        self.signing_secret = signing_secret
+        self.transport = transport
+        # Socket Mode needs neither: the app dials out and Slack does not sign frames.
+        self.app_url = app_url or ""
+        self.signing_secret = signing_secret or ""
         self.verification_token = verification_token
         self.timeout = timeout
         self.ack_deadline = ack_deadline
@@ -90,6 +129,8 @@ class SlackSim:
 
     def send_raw(self, body: bytes, headers: Mapping[str, str]) -> SimResponse:
         """POST ``body`` with exactly these headers to the app (no signing, no checks)."""
+        if not self.app_url:
+            raise RuntimeError("this SlackSim has no app_url (Socket Mode transport)")
         url = urlsplit(self.app_url)
         conn = http.client.HTTPConnection(
             url.hostname or "127.0.0.1", url.port, timeout=self.timeout
@@ -117,17 +158,22 @@ class SlackSim:
     def _send(
         self,
         what: str,
-        body: bytes,
-        content_type: str,
-        extra_headers: Mapping[str, str] | None = None,
+        kind: Kind,
+        payload: dict[str, Any],
+        *,
+        retry: tuple[int, str] | None = None,
     ) -> SimResponse:
-        headers = {
-            "Content-Type": content_type,
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **self.sign(body),
-            **(extra_headers or {}),
-        }
-        resp = self.send_raw(body, headers)
+        if self.transport == "socket":
+            resp = self._send_socket(kind, payload, retry)
+        else:
+            resp = self._send_http(kind, payload, retry)
+        resp.payload = payload
+        if resp.status == 0:
+            self.fake._record_violation(
+                f"{what}: app sent no ack; Slack gives up after {self.ack_deadline:g}s "
+                "(ack first, then work)"
+            )
+            return resp
         if resp.elapsed > self.ack_deadline:
             self.fake._record_violation(
                 f"{what}: app answered after {resp.elapsed:.2f}s; Slack gives up after "
@@ -139,10 +185,41 @@ class SlackSim:
             )
         return resp
 
+    def _send_http(
+        self, kind: Kind, payload: Mapping[str, Any], retry: tuple[int, str] | None
+    ) -> SimResponse:
+        body, content_type = _http_body(kind, payload)
+        headers = {
+            "Content-Type": content_type,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **self.sign(body),
+        }
+        if retry is not None:
+            headers["X-Slack-Retry-Num"], headers["X-Slack-Retry-Reason"] = str(retry[0]), retry[1]
+        return self.send_raw(body, headers)
+
+    def _send_socket(
+        self, kind: Kind, payload: Mapping[str, Any], retry: tuple[int, str] | None
+    ) -> SimResponse:
+        """Deliver over the app's WebSocket; status 0 means no ack came within the deadline."""
+        if kind == "url_verification":
+            raise ValueError("Socket Mode has no url_verification; Slack only checks HTTP URLs")
+        envelope = _envelope(kind, payload, retry)
+        started = time.monotonic()
+        frame = self.fake.send_envelope(envelope, timeout=self.ack_deadline)
+        elapsed = time.monotonic() - started
+        request_body = json.dumps(envelope).encode()
+        if frame is None:
+            return SimResponse(0, {}, b"", elapsed, request_body=request_body)
+        ack_payload = frame.get("payload")
+        if ack_payload is None:
+            return SimResponse(200, {}, b"", elapsed, request_body=request_body)
+        headers = {"content-type": "application/json"}
+        body = json.dumps(ack_payload).encode()
+        return SimResponse(200, headers, body, elapsed, request_body=request_body)
+
     def _send_interaction(self, what: str, payload: dict[str, Any]) -> SimResponse:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        resp = self._send(what, body, "application/x-www-form-urlencoded")
-        resp.payload = payload
+        resp = self._send(what, "interactive", payload)
         resp.trigger_id = payload.get("trigger_id")
         resp.response_url = payload.get("response_url")
         return resp
@@ -212,9 +289,7 @@ class SlackSim:
             ("response_url", response_url),
             ("trigger_id", trigger_id),
         ]
-        body = urlencode(fields).encode()
-        resp = self._send(f"slash command {command}", body, "application/x-www-form-urlencoded")
-        resp.payload = dict(fields)
+        resp = self._send(f"slash command {command}", "slash_commands", dict(fields))
         resp.response_url, resp.trigger_id = response_url, trigger_id
         resp.ack = _parse_ack(resp)
         if resp.status == 200 and resp.ack:
@@ -539,13 +614,8 @@ class SlackSim:
             "is_ext_shared_channel": False,
             "event_context": "4-" + secrets.token_urlsafe(24),
         }
-        extra: dict[str, str] = {}
-        if retry_num is not None:
-            extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        body = json.dumps(envelope).encode()
-        resp = self._send(f"event {event.get('type')!r}", body, "application/json", extra)
-        resp.payload = envelope
-        return resp
+        retry = None if retry_num is None else (retry_num, retry_reason)
+        return self._send(f"event {event.get('type')!r}", "events_api", envelope, retry=retry)
 
     def open_home(self, user_id: str, *, tab: str = "home") -> SimResponse:
         """The user opens the app's Home tab: an ``app_home_opened`` event."""
@@ -569,9 +639,7 @@ class SlackSim:
             "challenge": challenge,
             "type": "url_verification",
         }
-        resp = self._send("url_verification", json.dumps(payload).encode(), "application/json")
-        resp.payload = payload
-        return resp
+        return self._send("url_verification", "url_verification", payload)
 
 
 def _iter_buttons(blocks: Any) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.sandbox import viewstate
 from bot.sandbox.blockkit import validate_message, validate_view
+from bot.sandbox.socket_mode import LINK_PATH, SocketModeHub
 from bot.sandbox.specs import method_spec
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -45,6 +46,8 @@ _JSON_FIELDS = {"blocks", "attachments", "view", "files", "metadata"}
 # Slack reads it as the workspace selector for org-wide tokens, on any method.
 _UNIVERSAL_ARGS = {"token", "team_id"}
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+# Methods that take the app-level token (xapp-…) instead of the bot token.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 SLACKBOT_ID = "USLACKBOT"
 
 
@@ -68,7 +71,7 @@ class SlackUser:
 
 @dataclass
 class Call:
-    """One request the bot made to the fake (Web API method, response_url post or file upload)."""
+    """One request the bot made to the fake: Web API, response_url, upload, or ``websocket``."""
 
     method: str
     args: dict[str, Any]
@@ -144,8 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_GET(self) -> None:
-        """Serve a GET request."""
-        self._serve("GET")
+        """Serve a GET request, or upgrade a Socket Mode link to a WebSocket."""
+        if urlsplit(self.path).path == LINK_PATH:
+            self.fake._sockets.serve(self)
+        else:
+            self._serve("GET")
 
     def do_POST(self) -> None:
         """Serve a POST request."""
@@ -187,9 +193,11 @@ class FakeSlack:
         app_id: str = "A0SANDAPP",
         scopes: Iterable[str] = DEFAULT_SCOPES,
         enterprise_id: str | None = None,
+        app_token: str = "xapp-1-test",  # noqa: S107 - a test token
     ) -> None:
         self.team_id = team_id
         self.bot_token = bot_token
+        self.app_token = app_token
         self.team_name = team_name
         self.team_domain = team_domain
         self.bot_user_id = bot_user_id
@@ -224,6 +232,7 @@ class FakeSlack:
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._sockets = SocketModeHub(self._record_violation, self._record_upgrade)
 
         self.add_user(
             SlackUser(id=bot_user_id, name=bot_name, real_name=bot_name, is_bot=True, tz="UTC")
@@ -254,6 +263,7 @@ class FakeSlack:
     def stop(self) -> None:
         """Stop the server."""
         server, self._server = self._server, None
+        self._sockets.close_all()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -284,6 +294,38 @@ class FakeSlack:
     def api_url(self) -> str:
         """Base URL for ``WebClient(base_url=...)``, with the trailing slash slack_sdk needs."""
         return f"{self.base_url}/api/"
+
+    # ------------------------------------------------------------------ Socket Mode
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode WebSockets are open."""
+        return self._sockets.count
+
+    def wait_for_socket(self, timeout: float = 5.0, *, count: int = 1) -> None:
+        """Block until exactly ``count`` Socket Mode sockets are open (0: until all closed)."""
+        if not self._sockets.wait_for(count, timeout):
+            raise AssertionError(
+                f"expected {count} open Socket Mode connection(s) within {timeout}s, "
+                f"got {self.socket_connections}"
+            )
+
+    def send_envelope(
+        self, envelope: Mapping[str, Any], timeout: float = 3.0
+    ) -> dict[str, Any] | None:
+        """Send a Socket Mode envelope to the app; return its ack frame, or None on timeout."""
+        return self._sockets.exchange(envelope, timeout)
+
+    def request_reconnect(self, reason: str = "refresh_requested") -> int:
+        """Send Slack's ``disconnect`` frame on every open socket; return how many got it."""
+        return self._sockets.broadcast(
+            {
+                "type": "disconnect",
+                "reason": reason,
+                "num_connections": self.socket_connections,
+                "debug_info": {"host": "applink-sandbox"},
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
 
     # ------------------------------------------------------------------ test setup
     def add_user(self, user: SlackUser) -> SlackUser:
@@ -556,10 +598,7 @@ class FakeSlack:
                 token = auth[7:].strip()
             if spec is None:
                 raise _ApiError("unknown_method", f"{method}: no such Slack Web API method")
-            if not token:
-                raise _ApiError("not_authed", f"{method}: no token sent")
-            if token != self.bot_token:
-                raise _ApiError("invalid_auth", f"{method}: wrong token {token[:10]}…")
+            self._check_token(method, token)
             if verb == "GET" and spec.http_method == "POST":
                 violations.append(f"{method}: Slack documents this method as POST, got GET")
             if kind == "json" and not spec.accepts_json:
@@ -615,6 +654,25 @@ class FakeSlack:
             violations,
         )
         return status, extra_headers, response
+
+    def _check_token(self, method: str, token: Any) -> None:
+        if not token:
+            raise _ApiError("not_authed", f"{method}: no token sent")
+        token = str(token)
+        if token not in (self.bot_token, self.app_token):
+            raise _ApiError("invalid_auth", f"{method}: wrong token {token[:10]}…")
+        wants_app_token = method in _APP_TOKEN_METHODS
+        if wants_app_token and token != self.app_token:
+            raise _ApiError(
+                "not_allowed_token_type",
+                f"{method}: needs the app-level token (xapp-…), not the bot token",
+            )
+        if not wants_app_token and token == self.app_token:
+            raise _ApiError(
+                "not_allowed_token_type",
+                f"{method}: the app-level token (xapp-…) only opens Socket Mode connections; "
+                "use the bot token",
+            )
 
     def _take_fault(self, key: str) -> _Fault | None:
         with self._lock:
@@ -1256,6 +1314,33 @@ class FakeSlack:
         self.home_views[user_id] = stored
         return self._view_response(stored)
 
+    # ------------------------------------------------------------------ Socket Mode internals
+    def _record_upgrade(
+        self,
+        path: str,
+        headers: dict[str, str],
+        status: int,
+        response: dict[str, Any],
+        violations: list[str],
+    ) -> None:
+        self._record(
+            Call(
+                method="websocket",
+                args=dict(parse_qsl(urlsplit(path).query)),
+                headers=headers,
+                status=status,
+                response=response,
+                http_method="GET",
+                path=LINK_PATH,
+            ),
+            violations,
+        )
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        ticket = self._sockets.issue_ticket(self.app_id)
+        ws_base = "ws" + self.base_url.removeprefix("http")
+        return {"ok": True, "url": f"{ws_base}{LINK_PATH}?ticket={ticket}&app_id={self.app_id}"}
+
     # ------------------------------------------------------------------ response_url
     def _handle_hook(
         self, path: str, headers: dict[str, str], body: bytes
@@ -1339,6 +1424,7 @@ class FakeSlack:
         return warnings
 
     _HANDLERS: ClassVar[dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]]] = {
+        "apps.connections.open": _apps_connections_open,
         "auth.test": _auth_test,
         "chat.postMessage": _chat_post_message,
         "chat.postEphemeral": _chat_post_ephemeral,
