@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -148,7 +149,8 @@ def _serve_http(settings: Settings, db: Database, port: int, *, scheduler: bool)
         if scheduler:
             from bot.scheduling import start_scheduler
 
-            # Runs in the gunicorn master, so there is one scheduler per deployment.
+            # Runs in the gunicorn master: one per serve process, not per worker. Keeping it
+            # to one per deployment needs the PostgreSQL advisory lock (jour-fixe issue).
             start_scheduler(Database(settings.database_url))
 
     Server().run()
@@ -167,17 +169,27 @@ def _serve_socket_mode(settings: Settings, db: Database, port: int, *, scheduler
     from bot.web import WebApp
 
     app = build_app(settings, db)
-    # No Slack traffic over HTTP in Socket Mode, but /healthz stays available for probes.
-    health = make_server("0.0.0.0", port, WebApp(app, db), handler_class=_QuietHandler)  # noqa: S104
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    # No Slack traffic over HTTP in Socket Mode; /healthz stays for probes and also
+    # reports a lost WebSocket.
+    web = WebApp(None, db, connected=handler.client.is_connected)
+    health = make_server("0.0.0.0", port, web, handler_class=_QuietHandler)  # noqa: S104
     threading.Thread(target=health.serve_forever, daemon=True, name="healthz").start()
     if scheduler:
         from bot.scheduling import start_scheduler
 
         start_scheduler(db)
-    assert settings.slack_app_token is not None
     log.info("Connecting to Slack over Socket Mode (health checks on port %d)", port)
-    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-    handler.start()  # type: ignore[no-untyped-call]
+    # Bolt's handler.start() waits forever; wait on our own event so SIGTERM exits cleanly.
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    handler.connect()  # type: ignore[no-untyped-call]
+    stop.wait()
+    log.info("Closing the Socket Mode connection")
+    handler.close()  # type: ignore[no-untyped-call]
+    health.shutdown()
     return 0
 
 

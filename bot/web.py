@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -19,11 +19,16 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class WebApp:
-    """Routes `/slack/events` to Bolt and `/healthz` to a database ping."""
+    """Routes `/slack/events` to Bolt and `/healthz` to a database ping (and a socket check)."""
 
-    def __init__(self, app: App, db: Database) -> None:
-        self.slack = SlackRequestHandler(app, path=SLACK_PATH)
+    def __init__(
+        self, app: App | None, db: Database, *, connected: Callable[[], bool] | None = None
+    ) -> None:
+        # In Socket Mode there is no Slack traffic over HTTP (app=None); `connected` then
+        # tells whether the WebSocket to Slack is up.
+        self.slack = SlackRequestHandler(app, path=SLACK_PATH) if app is not None else None
         self.db = db
+        self.connected = connected
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Dispatch one request."""
@@ -31,10 +36,12 @@ class WebApp:
         if path == "/healthz":
             if method not in ("GET", "HEAD"):
                 return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
-            if self.db.ping():
-                return _plain(start_response, "200 OK", "ok\n")
-            return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
-        if path == SLACK_PATH:
+            if not self.db.ping():
+                return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
+            if self.connected is not None and not self.connected():
+                return _plain(start_response, "503 Service Unavailable", "not connected to Slack\n")
+            return _plain(start_response, "200 OK", "ok\n")
+        if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
             try:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.store.models import Participant, Status
+from bot.store.models import Base, Participant, Status
 from tests.conftest import RunningApp
 
 MENTOR_VALUES: dict[str, Any] = {
@@ -108,3 +108,15 @@ def participant(app: RunningApp, user: str) -> Participant | None:
     """The enrolled participant row for a Slack user, if any."""
     with app.db.sessions() as s:
         return s.scalar(select(Participant).where(Participant.slack_user_id == user))
+
+
+def rows_mentioning(app: RunningApp, *needles: str) -> list[tuple[str, str, object]]:
+    """Every (table, column, value) in the database that contains one of the needles."""
+    found = []
+    with app.db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)).mappings():
+                for column, value in row.items():
+                    if any(n in str(value) for n in needles):
+                        found.append((table.name, column, value))
+    return found

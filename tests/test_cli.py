@@ -8,13 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.sandbox import FakeSlack, SlackSim
+from bot.sandbox import FakeSlack, SlackSim, SlackUser
 from bot.store import migrate
 from bot.store.db import make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -175,22 +178,46 @@ def test_an_unreachable_database_stops_migrate_in_one_line(
     assert one_line(out).startswith("mentor-bot: Cannot reach the database at DATABASE_URL:")
 
 
-@pytest.fixture
-def served(
-    env: dict[str, str], tmp_path: Path
-) -> Iterator[tuple[str, FakeSlack, subprocess.Popen[str]]]:
-    from bot.sandbox import SlackUser
+@dataclass
+class Served:
+    """A `mentor-bot serve` process, the stand-in it talks to, and a Slack client side."""
 
+    base: str
+    fake: FakeSlack
+    proc: subprocess.Popen[str]
+    sim: SlackSim
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            out = proc.stdout.read() if proc.stdout and proc.poll() is not None else ""
+            pytest.fail(f"serve did not become healthy:\n{out}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving(transport: str, env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    """Run `mentor-bot serve` over HTTP or Socket Mode until the block ends."""
     fake = FakeSlack(team_id="T0001", bot_token=BOT_TOKEN).start()
     fake.add_user(SlackUser(id="UANNA", name="anna", locale="de-DE", tz="Europe/Berlin"))
     port = free_port()
     env = {
-        **env,
+        **{k: v for k, v in env.items() if "proxy" not in k.lower()},
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
         "WEB_CONCURRENCY": "2",
     }
+    if transport == "socket":
+        env["SLACK_APP_TOKEN"] = fake.app_token
     if not env["DATABASE_URL"].startswith("postgres"):
         assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
     proc = subprocess.Popen(
@@ -202,37 +229,64 @@ def served(
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"serve did not come up:\n{out}")
-            time.sleep(0.1)
-    yield base, fake, proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    fake.stop()
+    _wait_healthy(base, proc)
+    if transport == "socket":
+        sim = SlackSim(fake, transport="socket")
+    else:
+        sim = SlackSim(fake, app_url=f"{base}/slack/events", signing_secret=SIGNING_SECRET)
+    try:
+        yield Served(base, fake, proc, sim)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        fake.stop()
     fake.assert_no_violations()
 
 
-def test_serve_answers_slack_over_gunicorn_and_stops_cleanly_on_sigterm(
-    served: tuple[str, FakeSlack, subprocess.Popen[str]],
-) -> None:
-    base, fake, proc = served
-    sim = SlackSim(fake, app_url=f"{base}/slack/events", signing_secret=SIGNING_SECRET)
-    for _ in range(4):  # several requests, so that both workers take part
-        assert sim.slash("UANNA", "help").status == 200
-    replies = fake.wait_for("response_url", count=4)
+@pytest.fixture(params=["http", "socket"])
+def served(request: pytest.FixtureRequest, env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    with serving(request.param, env, tmp_path) as running:
+        yield running
+
+
+def test_serve_answers_slack_and_stops_cleanly_on_sigterm(served: Served) -> None:
+    for _ in range(4):  # several requests, so that both gunicorn workers take part
+        assert served.sim.slash("UANNA", "help").status == 200
+    replies = served.fake.wait_for("response_url", count=4)
     assert all("mitmachen oder dein Profil bearbeiten" in text_of(r.args) for r in replies)
-    forged = sim.send_raw(b"text=help", {"Content-Type": "application/x-www-form-urlencoded"})
-    assert forged.status == 401
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 0
-    output = proc.stdout.read() if proc.stdout else ""
-    assert "gunicorn" in output.lower() or "Booting worker" in output
+    served.proc.send_signal(signal.SIGTERM)
+    assert served.proc.wait(timeout=30) == 0
+
+
+def test_http_mode_refuses_unsigned_requests(env: dict[str, str], tmp_path: Path) -> None:
+    with serving("http", env, tmp_path) as served:
+        body = b"text=help"
+        forged = served.sim.send_raw(body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert forged.status == 401
+        assert served.proc.poll() is None
+
+
+def _health(base: str) -> int:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_socket_mode_serves_no_slack_over_http_and_reports_a_lost_socket(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    with serving("socket", env, tmp_path) as served:
+        assert served.fake.calls_to("apps.connections.open")
+        req = urllib.request.Request(f"{served.base}/slack/events", data=b"x", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(req, timeout=5)
+        assert exc.value.code == 404
+        # Slack goes away: the connection drops, and the probe says so.
+        served.fake.stop()
+        deadline = time.monotonic() + 10
+        while _health(served.base) == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _health(served.base) == 503

@@ -18,9 +18,10 @@ HOUSEKEEPING_MINUTES = 15
 
 def housekeeping(db: Database, now: dt.datetime | None = None) -> None:
     """Return people whose pause ended to the pool, and forget stale event ids."""
+    now = now or utc_now()
     with session_scope(db.sessions) as session:
-        resumed = enrollment.resume_expired_pauses(now or utc_now(), session=session)
-        forgotten = forget_old_events(session=session)
+        resumed = enrollment.resume_expired_pauses(now, session=session)
+        forgotten = forget_old_events(session=session, now=now)
     if resumed or forgotten:
         log.info("Housekeeping: %d pauses ended, %d old event ids dropped", resumed, forgotten)
 

@@ -14,6 +14,7 @@ from tests.helpers import (
     count_participants,
     join,
     participant,
+    rows_mentioning,
     text_of,
 )
 
@@ -198,6 +199,7 @@ def test_leave_asks_for_confirmation_then_erases_the_data(running: RunningApp) -
     assert done.args["replace_original"] is True
     assert participant(running, "UANNA") is None
     assert count_participants(running, Status.LEFT) == 1
+    assert rows_mentioning(running, "UANNA", "secret thoughts", "Marketing", "Europe/Berlin") == []
     home = running.fake.wait_for(
         "views.publish", lambda c: "Join the programme" in text_of(c.args["view"])
     )

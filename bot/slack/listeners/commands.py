@@ -51,15 +51,18 @@ class Invocation:
 
 
 def _join(cmd: Invocation) -> None:
+    """Open the profile modal."""
     open_join_modal(cmd.client, cmd.context, cmd.trigger_id)
 
 
 def _skills(cmd: Invocation) -> None:
+    """Open the skills modal, or say how to join."""
     if not open_skills_modal(cmd.client, cmd.context, cmd.trigger_id, cmd.t):
         cmd.reply(messages.not_enrolled(cmd.t))
 
 
 def _status(cmd: Invocation) -> None:
+    """Show the person's profile privately."""
     deps = deps_of(cmd.context)
     with deps.unit_of_work() as session:
         participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
@@ -71,6 +74,7 @@ def _status(cmd: Invocation) -> None:
 
 
 def _pause(cmd: Invocation) -> None:
+    """Pause matching and reminders, until a date or open-ended."""
     try:
         until = enrollment.parse_pause(cmd.args, user_today(cmd.context))
         with deps_of(cmd.context).unit_of_work() as session:
@@ -86,6 +90,7 @@ def _pause(cmd: Invocation) -> None:
 
 
 def _resume(cmd: Invocation) -> None:
+    """End a pause."""
     try:
         with deps_of(cmd.context).unit_of_work() as session:
             _, was_paused = enrollment.resume(
@@ -100,12 +105,14 @@ def _resume(cmd: Invocation) -> None:
 
 
 def _leave(cmd: Invocation) -> None:
+    """Ask for confirmation before erasing anything."""
     with deps_of(cmd.context).unit_of_work() as session:
         enrolled = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
     cmd.reply(messages.leave_confirmation(cmd.t) if enrolled else messages.not_enrolled(cmd.t))
 
 
 def _help(cmd: Invocation) -> None:
+    """Show what /mentor can do."""
     cmd.reply(messages.help_message(cmd.t))
 
 
