@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, ClassVar
 
 from slack_bolt import App, BoltRequest
+
+from bot.sandbox.local import LocalServer
 
 
 class _BoltHandler(BaseHTTPRequestHandler):
@@ -58,8 +59,7 @@ class BoltAppServer:
     def __init__(self, app: App, *, path: str = "/slack/events") -> None:
         self.app = app
         self.path = path
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalServer | None = None
 
     def start(self) -> BoltAppServer:
         """Start serving in a daemon thread."""
@@ -67,33 +67,21 @@ class BoltAppServer:
             handler = type(
                 "BoltHandler", (_BoltHandler,), {"app": self.app, "path_prefix": self.path}
             )
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever, name="bolt-app", kwargs={"poll_interval": 0.01}
-            )
-            self._thread.daemon = True
-            self._thread.start()
+            self._server = LocalServer(handler, name="bolt-app")
         return self
 
     def stop(self) -> None:
         """Stop serving."""
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+            server.stop()
 
     @property
     def url(self) -> str:
         """The app's request URL, e.g. ``http://127.0.0.1:5123/slack/events``."""
         if self._server is None:
             raise RuntimeError("BoltAppServer is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{self.path}"
+        return f"http://127.0.0.1:{self._server.port}{self.path}"
 
     def __enter__(self) -> BoltAppServer:
         return self.start()

@@ -17,7 +17,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.sandbox import viewstate
 from bot.sandbox.blockkit import validate_message, validate_view
+from bot.sandbox.local import LocalServer
 from bot.sandbox.socket_mode import LINK_PATH, SocketModeHub
 from bot.sandbox.specs import method_spec
 
@@ -230,8 +231,7 @@ class FakeSlack:
         self._faults: dict[str, deque[_Fault]] = {}
         self._last_ts_us = 0
         self._counter = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalServer | None = None
         self._sockets = SocketModeHub(self._record_violation, self._record_upgrade)
 
         self.add_user(
@@ -247,17 +247,9 @@ class FakeSlack:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
         """Start serving on 127.0.0.1 on a free port, in a daemon thread."""
-        if self._server is not None:
-            return self
-        handler = type("FakeSlackHandler", (_Handler,), {"fake": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-slack", kwargs={"poll_interval": 0.01}
-        )
-        self._thread.daemon = True
-        self._thread.start()
+        if self._server is None:
+            handler = type("FakeSlackHandler", (_Handler,), {"fake": self})
+            self._server = LocalServer(handler, name="fake-slack")
         return self
 
     def stop(self) -> None:
@@ -265,11 +257,7 @@ class FakeSlack:
         server, self._server = self._server, None
         self._sockets.close_all()
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+            server.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -287,8 +275,7 @@ class FakeSlack:
         """``http://127.0.0.1:<port>``."""
         if self._server is None:
             raise RuntimeError("FakeSlack is not started; call start() first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     @property
     def api_url(self) -> str:

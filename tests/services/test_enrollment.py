@@ -34,6 +34,25 @@ def s(session: Session) -> Session:
     return session
 
 
+def save(
+    s: Session,
+    profile: ProfileForm | None = None,
+    *,
+    user: str = "U1",
+    tz: str | None = None,
+    locale: str = "en",
+) -> enrollment.SaveResult:
+    return enrollment.save_profile(
+        profile or form(),
+        known_skills=KNOWN,
+        session=s,
+        team_id="T1",
+        user_id=user,
+        timezone=tz,
+        locale=locale,
+    )
+
+
 def form(**changes: object) -> ProfileForm:
     base = ProfileForm(
         role=Role.MENTOR,
@@ -99,15 +118,7 @@ def test_validation_names_the_field_and_the_problem(
 
 
 def test_saving_creates_one_participant_with_skills_and_consent(s: Session) -> None:
-    result = enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone="Europe/Berlin",
-        locale="de",
-    )
+    result = save(s, tz="Europe/Berlin", locale="de")
     s.commit()
     assert result.created and result.changed
     p = s.scalars(select(Participant)).one()
@@ -123,26 +134,10 @@ def test_saving_creates_one_participant_with_skills_and_consent(s: Session) -> N
 
 
 def test_saving_the_same_form_twice_changes_nothing_the_second_time(s: Session) -> None:
-    first = enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    first = save(s)
     s.commit()
     stamp = first.participant.updated_at
-    second = enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    second = save(s)
     s.commit()
     assert not second.created and not second.changed
     assert s.scalar(select(Participant.updated_at)) == stamp
@@ -150,24 +145,10 @@ def test_saving_the_same_form_twice_changes_nothing_the_second_time(s: Session) 
 
 
 def test_saving_again_updates_the_record_in_place(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     s.commit()
-    result = enrollment.save_profile(
-        form(role=Role.MENTEE, offered={}, wanted={"spreadsheets": 1}, department="Finance"),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
+    result = save(
+        s, form(role=Role.MENTEE, offered={}, wanted={"spreadsheets": 1}, department="Finance")
     )
     s.commit()
     p = s.scalars(select(Participant)).one()
@@ -177,17 +158,12 @@ def test_saving_again_updates_the_record_in_place(s: Session) -> None:
 
 
 def test_user_text_is_normalised_but_kept(s: Session) -> None:
-    enrollment.save_profile(
+    save(
+        s,
         form(
             department="  Sales\u0000 &  <!channel>  ",
             about="Hi there!\r\n\n\n\nI code 👩\u200d💻 \u202egnirts\t\t ok",
         ),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
     )
     p = s.scalars(select(Participant)).one()
     assert p.department == "Sales & <!channel>"
@@ -196,15 +172,7 @@ def test_user_text_is_normalised_but_kept(s: Session) -> None:
 
 
 def test_skills_can_be_edited_without_touching_the_profile(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     result = enrollment.save_skills(
         SkillsForm(offered={"prompting": 3}, wanted={}),
         known_skills=KNOWN,
@@ -268,15 +236,7 @@ def test_bad_pause_arguments_are_refused_with_a_reason(text: str, problem: Pause
 
 
 def test_pause_and_resume_move_the_person_out_of_and_into_the_pool(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     p = enrollment.pause(dt.date(2027, 1, 1), session=s, team_id="T1", user_id="U1")
     assert (p.status, p.paused_until) == (Status.PAUSED, dt.date(2027, 1, 1))
     p, was_paused = enrollment.resume(session=s, team_id="T1", user_id="U1")
@@ -286,24 +246,8 @@ def test_pause_and_resume_move_the_person_out_of_and_into_the_pool(s: Session) -
 
 
 def test_expired_pauses_end_by_themselves(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U2",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
+    save(s, user="U2")
     enrollment.pause(dt.date(2026, 12, 1), session=s, team_id="T1", user_id="U1")
     enrollment.pause(None, session=s, team_id="T1", user_id="U2")
     s.commit()
@@ -317,13 +261,11 @@ def test_expired_pauses_end_by_themselves(s: Session) -> None:
 
 
 def test_leaving_erases_every_trace_of_the_person(s: Session) -> None:
-    enrollment.save_profile(
+    save(
+        s,
         form(department="Secret Dept", about="my secret"),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U_GONE",
-        timezone="Europe/Berlin",
+        user="U_GONE",
+        tz="Europe/Berlin",
         locale="de",
     )
     s.commit()
@@ -342,67 +284,27 @@ def test_leaving_erases_every_trace_of_the_person(s: Session) -> None:
 
 
 def test_leaving_twice_reports_nothing_to_erase(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     assert enrollment.leave(session=s, team_id="T1", user_id="U1")
     assert not enrollment.leave(session=s, team_id="T1", user_id="U1")
 
 
 def test_a_person_who_left_can_join_again_as_someone_new(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     enrollment.leave(session=s, team_id="T1", user_id="U1")
-    result = enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    result = save(s)
     assert result.created
 
 
 def test_saving_an_invalid_form_raises_and_stores_nothing(s: Session) -> None:
     with pytest.raises(enrollment.InvalidForm) as exc:
-        enrollment.save_profile(
-            form(consent=False),
-            known_skills=KNOWN,
-            session=s,
-            team_id="T1",
-            user_id="U1",
-            timezone=None,
-            locale="en",
-        )
+        save(s, form(consent=False))
     assert set(exc.value.problems) == {ProfileField.CONSENT}
     assert s.scalars(select(Participant)).all() == []
 
 
 def test_saving_skills_validates_against_the_stored_role(s: Session) -> None:
-    enrollment.save_profile(
-        form(),
-        known_skills=KNOWN,
-        session=s,
-        team_id="T1",
-        user_id="U1",
-        timezone=None,
-        locale="en",
-    )
+    save(s)
     with pytest.raises(enrollment.InvalidForm) as exc:
         enrollment.save_skills(
             SkillsForm(offered={}, wanted={}),
@@ -476,15 +378,7 @@ def test_a_racing_second_join_updates_the_first_instead_of_failing(db: Database)
 
 def test_what_remains_after_leaving_has_only_month_level_dates(s: Session) -> None:
     with freeze_time("2026-11-17T13:45:12+00:00"):
-        enrollment.save_profile(
-            form(),
-            known_skills=KNOWN,
-            session=s,
-            team_id="T1",
-            user_id="U1",
-            timezone=None,
-            locale="en",
-        )
+        save(s)
     with freeze_time("2026-12-03T09:10:11+00:00"):
         enrollment.leave(session=s, team_id="T1", user_id="U1")
     s.commit()
