@@ -130,7 +130,27 @@ def fake_slack() -> Iterator[FakeSlack]:
     )
     yield fake
     fake.stop()
+    record_stand_in(fake)
     fake.assert_no_violations()
+
+
+# Totals over every stand-in that served the real app, reported at the end of the run.
+STAND_IN = {"calls": 0, "violations": 0}
+
+
+def record_stand_in(fake: FakeSlack) -> None:
+    """Add one stand-in's calls and contract violations to the run's totals."""
+    STAND_IN["calls"] += len(fake.calls)
+    STAND_IN["violations"] += len(fake.violations)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how much of Slack's contract the app was checked against."""
+    if STAND_IN["calls"]:
+        terminalreporter.write_line(
+            f"Slack stand-in: {STAND_IN['calls']} calls from the app checked against Slack's "
+            f"specs, {STAND_IN['violations']} contract violations"
+        )
 
 
 def make_settings(fake: FakeSlack, database_url: str, **overrides: object) -> Settings:

@@ -20,7 +20,7 @@ import pytest
 from bot.sandbox import FakeSlack, SlackSim, SlackUser
 from bot.store import migrate
 from bot.store.db import make_engine
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, record_stand_in
 from tests.helpers import text_of
 
 
@@ -241,6 +241,7 @@ def serving(transport: str, env: dict[str, str], tmp_path: Path) -> Iterator[Ser
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         fake.stop()
+    record_stand_in(fake)
     fake.assert_no_violations()
 
 
