@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
 
 from bot.config import load_database_settings
 from bot.store.db import make_engine
-from bot.store.models import Base
+from bot.store.models import Base, UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -23,6 +24,13 @@ def _url() -> str:
     return url or load_database_settings().database_url
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Migrations must not import the app: render our TypeDecorators as their plain types.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     context.configure(
         connection=connection,
@@ -32,6 +40,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         compare_server_default=False,
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
         render_as_batch=True,
+        render_item=_render_item,
         literal_binds=connection is None,
     )
 

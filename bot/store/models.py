@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -16,9 +17,11 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Time,
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -85,6 +88,8 @@ class Status(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     LEFT = "left"
+    # Slack reported the account disabled or gone; out of the pool until they act again.
+    INACTIVE = "inactive"
 
 
 class Cadence(enum.StrEnum):
@@ -134,6 +139,7 @@ class Participant(Base):
             "(status = 'paused') OR (paused_until IS NULL)", name="paused_until_only_when_paused"
         ),
         CheckConstraint("preferred_weekday BETWEEN 0 AND 4", name="weekday_is_workday"),
+        CheckConstraint("mentor_capacity BETWEEN 1 AND 3", name="mentor_capacity_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +157,8 @@ class Participant(Base):
     time_window: Mapped[TimeWindow] = mapped_column(
         _enum(TimeWindow, "time_window"), default=TimeWindow.ANY
     )
+    # How many mentees a mentor takes on at once.
+    mentor_capacity: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -235,3 +243,133 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PairStatus(enum.StrEnum):
+    """Whether a pair still meets."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class EndReason(enum.StrEnum):
+    """Why a pair ended."""
+
+    ENDED_BY_MENTOR = "ended_by_mentor"
+    ENDED_BY_MENTEE = "ended_by_mentee"
+    MENTOR_LEFT = "mentor_left"
+    MENTEE_LEFT = "mentee_left"
+    UNREACHABLE = "unreachable"
+
+
+class RoundStatus(enum.StrEnum):
+    """The life of a matching round: previewed, then applied or dropped."""
+
+    PREVIEW = "preview"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+    STALE = "stale"
+
+
+class MatchRound(Base):
+    """One matching run over a workspace's pool: its plan, figures and outcome."""
+
+    __tablename__ = "match_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # The Slack id of the HR admin who asked, or "cli" / "scheduler".
+    requested_by: Mapped[str] = mapped_column(String(40))
+    status: Mapped[RoundStatus] = mapped_column(
+        _enum(RoundStatus, "round_status"), default=RoundStatus.PREVIEW
+    )
+    # Hash of the pool when previewed; a different hash at apply time makes the preview stale.
+    pool_fingerprint: Mapped[str] = mapped_column(String(64))
+    # The planned pairs and the unmatched with reasons, by participant id (no names).
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    solver: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class Pair(Base):
+    """A mentor and a mentee who meet for jour fixes."""
+
+    __tablename__ = "pair"
+    __table_args__ = (
+        # A mentee has at most one active pair; mentors may have up to their capacity.
+        Index(
+            "uq_pair_active_mentee",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+        CheckConstraint("weekday BETWEEN 0 AND 4", name="weekday_is_workday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("match_round.id", ondelete="SET NULL"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    status: Mapped[PairStatus] = mapped_column(
+        _enum(PairStatus, "pair_status"), default=PairStatus.ACTIVE
+    )
+    end_reason: Mapped[EndReason | None] = mapped_column(_enum(EndReason, "end_reason"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The pair's group DM and the language the bot speaks there.
+    channel_id: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    score: Mapped[float] = mapped_column(default=0.0)
+    covered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The jour-fixe schedule, set from the intro's modal.
+    cadence: Mapped[Cadence] = mapped_column(
+        _enum(Cadence, "pair_cadence"), default=Cadence.BIWEEKLY
+    )
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    local_time: Mapped[dt.time | None] = mapped_column(Time)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    first_meeting: Mapped[dt.date | None] = mapped_column(Date)
+
+    mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id], lazy="joined")
+    mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id], lazy="joined")
+
+
+class PairHistory(Base):
+    """Every mentor-mentee combination ever paired, so that no pair repeats."""
+
+    __tablename__ = "pair_history"
+
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    mentee_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_paired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BlockedUser(Base):
+    """A person's private "don't pair me with" list, by Slack user id."""
+
+    __tablename__ = "blocked_user"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class RepairRequest(Base):
+    """A confidential "this pair doesn't fit": only HR sees it, never the partner."""
+
+    __tablename__ = "repair_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

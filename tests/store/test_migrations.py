@@ -10,7 +10,7 @@ from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.models import Base
 
-TABLES = {"participant", "participant_skill", "skill", "skill_label", "processed_event"}
+TABLES = set(Base.metadata.tables)
 
 
 def test_upgrade_from_empty_to_head_and_back_down(empty_database_url: str) -> None:
