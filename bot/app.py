@@ -14,10 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
-from bot.i18n import translator
+from bot.i18n import Translator, translator
+from bot.services import pairing
 from bot.services.catalog import CatalogDef, load_catalog
 from bot.slack.blocks import messages
+from bot.slack.blocks.common import Message
 from bot.slack.blocks.errors import apology_view
+from bot.slack.blocks.pairing import pair_refused, round_refused
 from bot.slack.deps import Deps
 from bot.slack.listeners import register_all
 from bot.slack.metadata import ModalMeta
@@ -101,11 +104,7 @@ def build_app(
         settings=settings,
         db=db,
         catalog=catalog,
-        users=UserDirectory(
-            client,
-            ttl_seconds=settings.mentor_user_cache_seconds,
-            default_language=settings.mentor_default_language,
-        ),
+        users=UserDirectory.from_settings(client, settings),
     )
     app = App(
         client=client,
@@ -146,9 +145,18 @@ def build_app(
         response: BoltResponse | None,
         client: WebClient,
     ) -> None:
-        """Log with a correlation id and tell the person, in their language, quoting the id."""
+        """Answer domain refusals; log anything else with a correlation id and apologise."""
         ref = context.get("correlation_id") or new_correlation_id()
         kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+        refusal = _refusal_message(error, translator(_language(settings, body, context)))
+        if refusal is not None:
+            # Expected: a stale button, a second press, someone else's pair. Nothing was written.
+            log.info("Refused %s [ref=%s]: %s", kind, ref, error)
+            if context.respond is not None:
+                context.respond(
+                    response_type="ephemeral", replace_original=False, **refusal.as_kwargs()
+                )
+            return
         if isinstance(error, SlackApiError):
             log.error(
                 "Slack API error while handling %s [ref=%s]: %s",
@@ -162,6 +170,14 @@ def build_app(
         _tell_user(settings, body, context, response, client, ref, error)
 
     return app
+
+
+def _refusal_message(error: Exception, t: Translator) -> Message | None:
+    if isinstance(error, pairing.PairRefused):
+        return pair_refused(t, error.reason)
+    if isinstance(error, pairing.RoundRefused):
+        return round_refused(t, error.reason)
+    return None
 
 
 def _language(settings: Settings, body: dict[str, Any], context: BoltContext) -> str:

@@ -193,6 +193,91 @@ def _serve_socket_mode(settings: Settings, db: Database, port: int, *, scheduler
     return 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    """Run a matching round from the command line: preview only (--dry-run), or create pairs."""
+    from bot.services import pairing
+    from bot.slack.deps import match_config
+
+    store = load_database_settings()
+    db = Database(store.database_url)
+    try:
+        problem = _check_store(db, load_catalog(store.mentor_skills_file))
+        if problem:
+            return _fail(problem, EXIT_SCHEMA)
+        if args.dry_run:
+            teams = [args.team] if args.team else _teams(db)
+            for team in teams:
+                with db.sessions() as session:
+                    round_ = pairing.preview_round(
+                        team, session=session, config=match_config(store), requested_by="cli"
+                    )
+                    summary = pairing.summarize(round_)
+                    # A dry run leaves no trace: not even a cancelled round.
+                    session.rollback()
+                print(_summary_line(team, summary))
+            return 0
+        return _match_and_deliver(db, args.team)
+    finally:
+        db.dispose()
+
+
+def _teams(db: Database) -> list[str]:
+    from sqlalchemy import select
+
+    from bot.store.models import Participant
+
+    with db.sessions() as session:
+        return sorted(set(session.scalars(select(Participant.team_id).distinct())))
+
+
+def _summary_line(team: str, summary: Any) -> str:
+    unmatched = ", ".join(f"{reason} {n}" for reason, n in sorted(summary.unmatched.items()))
+    return (
+        f"team {team}: {summary.mentors} mentors, {summary.mentees} mentees, "
+        f"{summary.pairs} pairs, average score {summary.average_score:.2f}, "
+        f"{round(summary.covered_share * 100)} % of mentees covered, solver {summary.solver}"
+        + (f"; unmatched: {unmatched}" if unmatched else "")
+    )
+
+
+def _match_and_deliver(db: Database, team: str | None) -> int:
+    from bot.app import make_client
+    from bot.services import pairing
+    from bot.slack.deps import match_config
+    from bot.slack.rounds import deliver_round
+    from bot.slack.users import UserDirectory
+
+    settings = load_settings()
+    _configure_logging(settings.log_level)
+    _preflight(settings)
+    client = make_client(settings)
+    # One workspace per token: the round is for the team the token belongs to.
+    team = team or str(client.auth_test()["team_id"])
+    catalog = load_catalog(settings.mentor_skills_file)
+    with db.sessions.begin() as session:
+        round_ = pairing.preview_round(
+            team, session=session, config=match_config(settings), requested_by="cli"
+        )
+        round_id = round_.id
+    with db.sessions.begin() as session:
+        round_ = pairing.claim_round(round_id, session=session, team_id=team, actor="cli")
+        summary = pairing.summarize(round_)
+    report = deliver_round(
+        round_,
+        client=client,
+        db=db,
+        catalog=catalog,
+        users=UserDirectory.from_settings(client, settings),
+        default_language=settings.mentor_default_language,
+    )
+    print(_summary_line(team, summary))
+    print(
+        f"mentor-bot: {report.created} pairs created and introduced, {report.told} people told "
+        f"why they were not matched, {report.unreachable} unreachable"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(prog="mentor-bot", description="Reverse-mentoring Slack bot.")
@@ -210,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     mig = sub.add_parser("migrate", help="run database migrations (alembic upgrade head)")
     mig.set_defaults(func=cmd_migrate)
+    match = sub.add_parser("match", help="run a matching round: create pairs and introduce them")
+    match.add_argument(
+        "--dry-run", action="store_true", help="only compute and print the preview figures"
+    )
+    match.add_argument("--team", help="Slack team id (default: the token's team)")
+    match.set_defaults(func=cmd_match)
     return parser
 
 

@@ -31,6 +31,9 @@ class DatabaseSettings(BaseSettings):
     database_url: str = "sqlite:///mentor-bot.sqlite3"
     # Extra skills merged into the shipped catalog (TOML, same format as bot/data/skills.toml).
     mentor_skills_file: Path | None = None
+    # Matching rules (see bot/services/matching.py).
+    mentor_different_departments: bool = True
+    mentor_min_overlap_hours: float = Field(default=2.0, ge=0, le=8)
 
     @field_validator("database_url")
     @classmethod

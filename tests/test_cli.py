@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import FakeSlack, SlackSim, SlackUser
+from bot.services.catalog import load_catalog
 from bot.store import migrate
-from bot.store.db import make_engine
+from bot.store.db import Database, make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, record_stand_in
 from tests.helpers import text_of
 
@@ -291,3 +292,94 @@ def test_socket_mode_serves_no_slack_over_http_and_reports_a_lost_socket(
         while _health(served.base) == 200 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _health(served.base) == 503
+
+
+def _enrol_pool(url: str) -> None:
+    """Two mentors and three mentees, written the way the join modal would."""
+    from bot.services import enrollment
+    from bot.store.models import Cadence, Role, TimeWindow
+
+    known = {s.key for s in load_catalog().skills}
+    db = Database(url)
+    people = [
+        ("UCLIMENTOR1", Role.MENTOR, {"social_media": 5}, {}, "IT"),
+        ("UCLIMENTOR2", Role.MENTOR, {"spreadsheets": 4}, {}, "IT"),
+        ("UCLIMENTEE1", Role.MENTEE, {}, {"social_media": 1}, "Sales"),
+        ("UCLIMENTEE2", Role.MENTEE, {}, {"spreadsheets": 2}, "Legal"),
+        ("UCLIMENTEE3", Role.MENTEE, {}, {"prompting": 1}, "Legal"),
+    ]
+    with db.sessions.begin() as s:
+        for user, role, offered, wanted, dept in people:
+            form = enrollment.ProfileForm(
+                role=role,
+                offered=offered,
+                wanted=wanted,
+                department=dept,
+                languages=("en",),
+                cadence=Cadence.BIWEEKLY,
+                weekday=None,
+                time_window=TimeWindow.ANY,
+                about="",
+                consent=True,
+            )
+            enrollment.save_profile(
+                form,
+                known_skills=known,
+                session=s,
+                team_id="T0001",
+                user_id=user,
+                timezone="Europe/Berlin",
+                locale="en",
+            )
+    db.dispose()
+
+
+def _rows(url: str, table: str) -> int:
+    from sqlalchemy import text
+
+    db = Database(url)
+    with db.engine.connect() as conn:
+        n = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+    db.dispose()
+    return n
+
+
+def test_match_dry_run_prints_the_figures_and_writes_nothing(
+    env: dict[str, str], tmp_path: Path, db: Database
+) -> None:
+    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+    _enrol_pool(env["DATABASE_URL"])
+    out = run_cli("match", "--dry-run", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "team T0001: 2 mentors, 3 mentees, 2 pairs" in out.stdout
+    assert "nothing_offered 1" in out.stdout
+    assert _rows(env["DATABASE_URL"], "match_round") == 0
+    assert _rows(env["DATABASE_URL"], "pair") == 0
+
+
+def test_match_creates_pairs_and_introduces_them(
+    env: dict[str, str], tmp_path: Path, db: Database
+) -> None:
+    fake = FakeSlack(team_id="T0001", bot_token=BOT_TOKEN).start()
+    try:
+        for user in ("UCLIMENTOR1", "UCLIMENTOR2", "UCLIMENTEE1", "UCLIMENTEE2", "UCLIMENTEE3"):
+            fake.add_user(SlackUser(id=user, name=user.lower()))
+        assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+        _enrol_pool(env["DATABASE_URL"])
+        env = {
+            **env,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake.api_url,
+        }
+        out = run_cli("match", env=env, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert "2 pairs created and introduced, 1 people told" in out.stdout
+        assert len(fake.calls_to("conversations.open")) == 2
+        told = [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "UCLIMENTEE3"]
+        assert "No mentor offers what you want to learn yet." in text_of(told[0].args)
+        assert _rows(env["DATABASE_URL"], "pair") == 2
+    finally:
+        fake.stop()
+    record_stand_in(fake)
+    fake.assert_no_violations()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from bot.store.models import Skill, SkillLabel
 DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "data" / "skills.toml"
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 LABEL_MAX = 75
+TOPIC_MAX = 150
 
 
 class CatalogError(ValueError):
@@ -29,6 +30,7 @@ class SkillDef:
     key: str
     category: str
     labels: dict[str, str]
+    topics: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,18 @@ def parse_catalog(text: str, source: str) -> CatalogDef:
         key = raw.get("key", "")
         if not isinstance(key, str) or not _KEY.match(key):
             raise CatalogError(f"{where}: key must be lower_snake_case, 2-40 characters")
+        topics = raw.get("topic") or {}
+        if not isinstance(topics, dict) or any(
+            not isinstance(v, str) or not 0 < len(v) <= TOPIC_MAX for v in topics.values()
+        ):
+            raise CatalogError(f"{where}: topic texts must be 1-{TOPIC_MAX} characters")
         skills.append(
-            SkillDef(key=key, category=str(raw.get("category", "")), labels=_labels(raw, where))
+            SkillDef(
+                key=key,
+                category=str(raw.get("category", "")),
+                labels=_labels(raw, where),
+                topics={k: v for k, v in topics.items() if k in SUPPORTED_LANGUAGES},
+            )
         )
     return CatalogDef(categories=categories, skills=tuple(skills))
 

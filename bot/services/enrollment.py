@@ -9,7 +9,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from bot.store.models import (
     ABOUT_MAX,
     DEPARTMENT_MAX,
     SKILL_LEVELS,
+    BlockedUser,
     Cadence,
     Participant,
     ParticipantSkill,
@@ -32,6 +33,7 @@ from bot.store.models import (
 MAX_SKILLS_PER_KIND = 6
 MAX_PAUSE_WEEKS = 52
 MAX_LANGUAGES = 5
+MAX_AVOIDED = 20
 DEFAULT_LEVEL = {SkillKind.OFFERED: 4, SkillKind.WANTED: 2}
 # Languages people can meet in; labels come from Babel's CLDR data in each UI language.
 MEETING_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "tr", "uk")
@@ -47,6 +49,7 @@ class ProfileField(enum.StrEnum):
     LANGUAGES = "languages"
     ABOUT = "about"
     CONSENT = "consent"
+    AVOID = "avoid"
 
 
 class ProfileProblem(enum.StrEnum):
@@ -62,6 +65,7 @@ class ProfileProblem(enum.StrEnum):
     TOO_SHORT = "too_short"
     TOO_MANY_LANGUAGES = "too_many_languages"
     CONSENT_REQUIRED = "consent_required"
+    TOO_MANY_PEOPLE = "too_many_people"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,9 @@ class ProfileForm:
     time_window: TimeWindow
     about: str
     consent: bool
+    capacity: int = 1
+    # Slack user ids this person would rather not be paired with (private).
+    avoid: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,8 @@ def validate_profile(form: ProfileForm, known_skills: set[str]) -> dict[ProfileF
         problems[ProfileField.ABOUT] = Problem(ProfileProblem.TOO_LONG, {"max": ABOUT_MAX})
     if not form.consent:
         problems[ProfileField.CONSENT] = Problem(ProfileProblem.CONSENT_REQUIRED)
+    if len(form.avoid) > MAX_AVOIDED:
+        problems[ProfileField.AVOID] = Problem(ProfileProblem.TOO_MANY_PEOPLE, {"max": MAX_AVOIDED})
     return problems
 
 
@@ -266,6 +275,33 @@ def _set_skills(p: Participant, offered: dict[str, int], wanted: dict[str, int])
     return changed
 
 
+def avoided(participant: Participant, *, session: Session) -> list[str]:
+    """The Slack ids on the person's private "don't pair me with" list."""
+    return sorted(
+        session.scalars(
+            select(BlockedUser.blocked_user_id).where(BlockedUser.participant_id == participant.id)
+        )
+    )
+
+
+def _set_avoided(participant: Participant, users: set[str], *, session: Session) -> bool:
+    current = set(avoided(participant, session=session))
+    if current == users:
+        return False
+    session.execute(
+        delete(BlockedUser).where(
+            BlockedUser.participant_id == participant.id,
+            BlockedUser.blocked_user_id.in_(current - users),
+        )
+    )
+    session.add_all(
+        BlockedUser(participant_id=participant.id, blocked_user_id=u)
+        for u in sorted(users - current)
+    )
+    session.flush()
+    return True
+
+
 def _levels(chosen: dict[str, int]) -> dict[str, int]:
     return {k: (v if v in SKILL_LEVELS else 3) for k, v in chosen.items()}
 
@@ -333,6 +369,7 @@ def save_profile(
         "preferred_weekday": form.weekday,
         "time_window": form.time_window,
         "about": clean_text(form.about, multiline=True) or None,
+        "mentor_capacity": min(max(form.capacity, 1), 3),
         "timezone": timezone or participant.timezone,
         "locale": locale or participant.locale,
     }
@@ -344,6 +381,8 @@ def save_profile(
     if participant.consent_at is None:
         participant.consent_at = now
     if _set_skills(participant, _levels(form.offered), _levels(form.wanted)):
+        changed = True
+    if _set_avoided(participant, {u for u in form.avoid if u != user_id}, session=session):
         changed = True
     if changed:
         participant.updated_at = now
@@ -466,6 +505,7 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     if participant is None:
         return False
     participant.skills.clear()
+    session.execute(delete(BlockedUser).where(BlockedUser.participant_id == participant.id))
     participant.slack_user_id = "left-" + secrets.token_hex(12)
     participant.department = None
     participant.languages = []

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
+from bot.config import DatabaseSettings, Settings
 from bot.i18n import Translator, translator
 from bot.services.catalog import CatalogDef
+from bot.services.matching import MatchConfig
 from bot.slack.users import UserDirectory
 from bot.store.db import Database, session_scope
 
@@ -34,6 +35,23 @@ class Deps:
         with session_scope(self.db.sessions) as session:
             yield session
 
+    @property
+    def match_config(self) -> MatchConfig:
+        """The matching rules from the settings."""
+        return match_config(self.settings)
+
+    def is_hr_admin(self, user_id: str) -> bool:
+        """Whether this Slack user may run matching."""
+        return user_id in self.settings.mentor_hr_admins
+
     def t_for(self, user_id: str) -> Translator:
         """The translator in this user's Slack language."""
         return translator(self.users.language(user_id))
+
+
+def match_config(settings: DatabaseSettings) -> MatchConfig:
+    """Matching rules as configured."""
+    return MatchConfig(
+        different_departments=settings.mentor_different_departments,
+        min_overlap_hours=settings.mentor_min_overlap_hours,
+    )

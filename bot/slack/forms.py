@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from bot.services.enrollment import DEFAULT_LEVEL, ProfileForm, SkillsForm
-from bot.slack.ids import LEVEL_OFFERED_PREFIX, LEVEL_WANTED_PREFIX, JoinModal
+from bot.slack.ids import LEVEL_OFFERED_PREFIX, LEVEL_WANTED_PREFIX, JoinModal, ScheduleModal
 from bot.store.models import Cadence, Participant, Role, SkillKind, TimeWindow
 
 State = Mapping[str, Mapping[str, Any]]
@@ -35,6 +36,11 @@ def _many(state: State, block_id: str) -> list[str]:
     return [
         o["value"] for o in options if isinstance(o, Mapping) and isinstance(o.get("value"), str)
     ]
+
+
+def _users(state: State, block_id: str) -> list[str]:
+    users = _element(state, block_id).get("selected_users") or []
+    return [u for u in users if isinstance(u, str)]
 
 
 def _enum_or(cls: type[E], raw: str | None, default: E) -> E:
@@ -82,6 +88,7 @@ def profile_from_state(state: State) -> ProfileForm:
     skills = skills_from_state(state)
     role = _one(state, JoinModal.ROLE)
     weekday = _one(state, JoinModal.WEEKDAY)
+    capacity = _one(state, JoinModal.CAPACITY)
     return ProfileForm(
         role=_enum_or(Role, role, Role.MENTOR) if role else None,
         offered=skills.offered,
@@ -93,11 +100,13 @@ def profile_from_state(state: State) -> ProfileForm:
         time_window=_enum_or(TimeWindow, _one(state, JoinModal.TIME_WINDOW), TimeWindow.ANY),
         about=_text(state, JoinModal.ABOUT),
         consent=JoinModal.CONSENT_GIVEN in _many(state, JoinModal.CONSENT),
+        capacity=int(capacity) if capacity in {"1", "2", "3"} else 1,
+        avoid=tuple(_users(state, JoinModal.AVOID)),
     )
 
 
-def profile_from_participant(p: Participant) -> ProfileForm:
-    """A stored profile as a draft to prefill the join modal."""
+def profile_from_participant(p: Participant, avoid: list[str]) -> ProfileForm:
+    """A stored profile (and private avoid list) as a draft to prefill the join modal."""
     return ProfileForm(
         role=p.role,
         offered=p.skill_levels(SkillKind.OFFERED),
@@ -109,6 +118,8 @@ def profile_from_participant(p: Participant) -> ProfileForm:
         time_window=p.time_window,
         about=p.about or "",
         consent=p.consent_at is not None,
+        capacity=p.mentor_capacity,
+        avoid=tuple(avoid),
     )
 
 
@@ -125,4 +136,19 @@ def empty_profile(language: str) -> ProfileForm:
         time_window=TimeWindow.ANY,
         about="",
         consent=False,
+    )
+
+
+def schedule_from_state(state: State) -> tuple[int, dt.time, Cadence]:
+    """Weekday, local time and cadence from the jour-fixe modal (safe defaults if tampered)."""
+    weekday = _one(state, ScheduleModal.WEEKDAY)
+    raw_time = _element(state, ScheduleModal.TIME).get("selected_time")
+    try:
+        local_time = dt.time.fromisoformat(raw_time) if isinstance(raw_time, str) else dt.time(15)
+    except ValueError:
+        local_time = dt.time(15)
+    return (
+        int(weekday) if weekday in {"0", "1", "2", "3", "4"} else 2,
+        local_time,
+        _enum_or(Cadence, _one(state, ScheduleModal.CADENCE), Cadence.BIWEEKLY),
     )

@@ -18,6 +18,8 @@ class JoinModal(StrEnum):
     WEEKDAY = "weekday"
     TIME_WINDOW = "time_window"
     ABOUT = "about"
+    CAPACITY = "capacity"
+    AVOID = "avoid"
     CONSENT = "consent"
     CONSENT_GIVEN = "given"
 
@@ -38,6 +40,30 @@ class PauseModal(StrEnum):
 
     CALLBACK = "mentor_pause"
     UNTIL = "pause_until"
+
+
+class MatchActions(StrEnum):
+    """Buttons on an HR matching preview."""
+
+    CREATE = "match_create"
+    CANCEL = "match_cancel"
+
+
+class PairActions(StrEnum):
+    """Buttons on a pair's intro."""
+
+    SCHEDULE = "pair_schedule"
+    DOESNT_FIT = "pair_doesnt_fit"
+    END = "pair_end"
+
+
+class ScheduleModal(StrEnum):
+    """The jour-fixe schedule modal opened from a pair's intro."""
+
+    CALLBACK = "pair_schedule_modal"
+    WEEKDAY = "jf_weekday"
+    TIME = "jf_time"
+    CADENCE = "jf_cadence"
 
 
 class Actions(StrEnum):

@@ -16,6 +16,7 @@ class ModalMeta:
     role: str | None = None
     timezone: str | None = None
     editing: bool = False
+    pair_id: int | None = None
 
     def dump(self) -> str:
         """Serialise for `private_metadata` (kept far below Slack's 3000-character cap)."""
@@ -25,6 +26,7 @@ class ModalMeta:
             "role": self.role,
             "tz": self.timezone,
             "edit": self.editing,
+            "pair": self.pair_id,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -43,4 +45,5 @@ class ModalMeta:
             role=role if role in ("mentor", "mentee") else None,
             timezone=tz if isinstance(tz, str) and 0 < len(tz) <= 64 else None,
             editing=data.get("edit") is True,
+            pair_id=pair if isinstance(pair := data.get("pair"), int) else None,
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
 from bot.i18n import language_for
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ class UserDirectory:
         self.default_language = default_language
         self._cache: dict[str, tuple[float, SlackUser | None]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, client: WebClient, settings: Settings) -> UserDirectory:
+        """A directory with the configured cache lifetime and default language."""
+        return cls(
+            client,
+            ttl_seconds=settings.mentor_user_cache_seconds,
+            default_language=settings.mentor_default_language,
+        )
 
     def lookup(self, user_id: str) -> SlackUser | None:
         """The user, or None when Slack cannot tell us (the caller falls back to defaults)."""

@@ -231,3 +231,11 @@ def test_sub_commands_tolerate_tabs_extra_spaces_and_capitals(running: RunningAp
     assert "You're on a break" in reply_to(running, "UANNA", "  PAUSE\t\t2w ")
     p = participant(running, "UANNA")
     assert p is not None and p.paused_until is not None
+
+
+def test_only_hr_admins_see_matching_in_the_help(running: RunningApp) -> None:
+    from bot.sandbox import SlackUser
+
+    running.fake.add_user(SlackUser(id="UHRADMIN", name="hr", locale="en-US"))
+    assert "/mentor match" in reply_to(running, "UHRADMIN", "help")
+    assert "/mentor match" not in reply_to(running, "UANNA", "help")

@@ -37,6 +37,8 @@ def test_join_opens_the_modal_with_every_input_matching_needs(running: RunningAp
         "cadence",
         "weekday",
         "time_window",
+        "capacity",
+        "avoid",
         "about",
         "consent",
     ]

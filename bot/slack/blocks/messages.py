@@ -17,8 +17,8 @@ from bot.store.models import Participant
 UNKNOWN_ECHO_MAX = 40
 
 
-def help_message(t: Translator, unknown: str | None = None) -> Message:
-    """What `/mentor` can do; optionally says which word it did not understand."""
+def help_message(t: Translator, unknown: str | None = None, *, hr_admin: bool = False) -> Message:
+    """What `/mentor` can do (HR admins also see matching); says which word was not understood."""
     lines = [
         t._(
             "*Reverse mentoring*: younger colleagues share digital skills, "
@@ -33,6 +33,8 @@ def help_message(t: Translator, unknown: str | None = None) -> Message:
         t._("`/mentor leave`: leave the programme and delete your data"),
         t._("`/mentor help`: show this help"),
     ]
+    if hr_admin:
+        lines.append(t._("`/mentor match`: preview a matching round and create the pairs (HR)"))
     blocks: list[Block] = []
     if unknown is not None:
         word = unknown if len(unknown) <= UNKNOWN_ECHO_MAX else unknown[:UNKNOWN_ECHO_MAX] + "…"
@@ -55,12 +57,15 @@ def not_enrolled(t: Translator) -> Message:
     return notice(t._("You haven't joined yet. Type `/mentor join` to take part."))
 
 
-def status_message(t: Translator, catalog: CatalogDef, p: Participant) -> Message:
-    """The person's profile and state, shown only to them."""
+def status_message(
+    t: Translator, catalog: CatalogDef, p: Participant, *, extra: list[Block] | None = None
+) -> Message:
+    """The person's profile and state (and pair, if any), shown only to them."""
     return Message(
         text=t._("Your reverse-mentoring profile"),
         blocks=[
             *profile_summary(t, catalog, p),
+            *(extra or []),
             context(
                 t._("Only you can see this. Change it with `/mentor join` or `/mentor skills`.")
             ),

@@ -16,12 +16,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
+    UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
 from bot.services.enrollment import (
+    MAX_AVOIDED,
     MAX_LANGUAGES,
     MAX_SKILLS_PER_KIND,
     MEETING_LANGUAGES,
@@ -284,6 +286,23 @@ def join_modal(t: Translator, catalog: CatalogDef, draft: ProfileForm, meta: Mod
             ANY_WEEKDAY if draft.weekday is None else draft.weekday,
         ),
         _select(JoinModal.TIME_WINDOW, t._("Preferred time of day"), windows, draft.time_window),
+        _select(
+            JoinModal.CAPACITY,
+            t._("As a mentor: how many mentees at once?"),
+            [_opt(str(n), str(n)) for n in (1, 2, 3)],
+            draft.capacity,
+        ),
+        InputBlock(
+            block_id=JoinModal.AVOID,
+            label=plain(t._("People I'd rather not be paired with")),
+            hint=plain(t._("Private: only the matching uses this list, and nobody is told.")),
+            optional=True,
+            element=UserMultiSelectElement(
+                action_id=JoinModal.AVOID,
+                initial_users=list(draft.avoid) or None,
+                max_selected_items=MAX_AVOIDED,
+            ),
+        ),
         InputBlock(
             block_id=JoinModal.ABOUT,
             label=plain(t._("Anything your partner should know? (optional)")),
@@ -391,6 +410,8 @@ def problem_text(t: Translator, problem: Problem) -> str:
             return t._("Please pick at most {max} languages.", max=p["max"])
         case ProfileProblem.CONSENT_REQUIRED:
             return t._("We can only match you with your consent. Please tick the box.")
+        case ProfileProblem.TOO_MANY_PEOPLE:
+            return t._("Please pick at most {max} people.", max=p["max"])
 
 
 def _skills_line(t: Translator, catalog: CatalogDef, levels: dict[str, int]) -> str:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.services import enrollment
+from bot.services import enrollment, pairing
+from bot.services.pairing import RoundRefusal
 from bot.slack.blocks import messages
+from bot.slack.blocks.pairing import (
+    not_admin,
+    pairing_ended,
+    pairing_ended_by_partner,
+    repair_for_hr,
+    repair_noted,
+    round_cancelled,
+    round_done,
+    round_refused,
+    schedule_modal,
+)
 from bot.slack.blocks.profile import join_modal, skills_modal
 from bot.slack.forms import profile_from_state, skills_from_state
-from bot.slack.ids import Actions, JoinModal, SkillsModal
+from bot.slack.ids import Actions, JoinModal, MatchActions, PairActions, SkillsModal
 from bot.slack.listeners.common import (
     deps_of,
     modal_meta,
@@ -24,7 +38,11 @@ from bot.slack.listeners.common import (
     t_of,
     team_of,
 )
-from bot.store.models import Role
+from bot.slack.metadata import ModalMeta
+from bot.slack.rounds import deliver_round
+from bot.store.models import Role, RoundStatus
+
+log = logging.getLogger(__name__)
 
 
 def skills_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -81,12 +99,22 @@ def resume_clicked(ack: Ack, client: WebClient, context: BoltContext) -> None:
 
 
 def _erase(client: WebClient, context: BoltContext) -> bool:
-    deps = deps_of(context)
+    deps, user_id = deps_of(context), str(context.user_id)
     with deps.unit_of_work() as session:
-        erased = enrollment.leave(
-            session=session, team_id=team_of(context), user_id=str(context.user_id)
-        )
-    deps.users.forget(str(context.user_id))
+        partners = []
+        me = enrollment.find_participant(team_of(context), user_id, session=session)
+        if me is not None:
+            for pair in pairing.active_pairs(me.id, session=session):
+                pairing.end_pair(pair, ended_by=me, leaving=True)
+                partners.append(pairing.partner_of(pair, me.id).slack_user_id)
+        erased = enrollment.leave(session=session, team_id=team_of(context), user_id=user_id)
+    deps.users.forget(user_id)
+    for partner in partners:
+        told = pairing_ended_by_partner(deps.t_for(partner), user_id, left=True)
+        try:
+            client.chat_postMessage(channel=partner, **told.as_kwargs())
+        except SlackApiError as exc:
+            log.warning("Could not tell a partner about a leave: %s", exc.response.get("error"))
     return erased
 
 
@@ -126,3 +154,115 @@ def register(app: App) -> None:
     app.action(Actions.HOME_LEAVE.value)(leave_from_home)
     app.action(Actions.LEAVE_CONFIRM.value)(leave_confirmed)
     app.action(Actions.LEAVE_CANCEL.value)(leave_cancelled)
+    app.action(MatchActions.CREATE.value)(create_pairs_clicked)
+    app.action(MatchActions.CANCEL.value)(cancel_round_clicked)
+    app.action(PairActions.SCHEDULE.value)(schedule_clicked)
+    app.action(PairActions.DOESNT_FIT.value)(doesnt_fit_clicked)
+    app.action(PairActions.END.value)(end_pair_clicked)
+
+
+def _value_id(body: dict[str, Any]) -> int | None:
+    # Button values come back from the network: never trusted beyond "an integer id".
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def create_pairs_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """Apply a matching preview once: pairs, intros, and a DM to everyone left out."""
+    ack()
+    deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
+    if not deps.is_hr_admin(user_id):
+        respond(replace_original=False, **not_admin(t).as_kwargs())
+        return
+    with deps.unit_of_work() as session:
+        round_ = pairing.claim_round(
+            _value_id(body) or 0, session=session, team_id=team_of(context), actor=user_id
+        )
+    if round_.status is RoundStatus.STALE:
+        respond(replace_original=True, **round_refused(t, RoundRefusal.STALE).as_kwargs())
+        return
+    report = deliver_round(
+        round_,
+        client=client,
+        db=deps.db,
+        catalog=deps.catalog,
+        users=deps.users,
+        default_language=deps.settings.mentor_default_language,
+    )
+    done = round_done(t, created=report.created, told=report.told, unreachable=report.unreachable)
+    respond(replace_original=True, **done.as_kwargs())
+
+
+def cancel_round_clicked(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """Drop a matching preview."""
+    ack()
+    deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
+    if not deps.is_hr_admin(user_id):
+        respond(replace_original=False, **not_admin(t).as_kwargs())
+        return
+    with deps.unit_of_work() as session:
+        pairing.cancel_round(
+            _value_id(body) or 0, session=session, team_id=team_of(context), actor=user_id
+        )
+    respond(replace_original=True, **round_cancelled(t).as_kwargs())
+
+
+def schedule_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """Open the jour-fixe modal for a member of the pair."""
+    ack()
+    deps, t = deps_of(context), t_of(context)
+    with deps.unit_of_work() as session:
+        pair, _ = pairing.pair_for_member(
+            _value_id(body) or 0,
+            session=session,
+            team_id=team_of(context),
+            user_id=str(context.user_id),
+        )
+        meta = ModalMeta(language=t.language, timezone=pair.timezone, pair_id=pair.id)
+        view = schedule_modal(t, pair, meta)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def doesnt_fit_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """A confidential re-pair request: HR is told, the partner never is."""
+    ack()
+    deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
+    with deps.unit_of_work() as session:
+        pair, actor = pairing.pair_for_member(
+            _value_id(body) or 0, session=session, team_id=team_of(context), user_id=user_id
+        )
+        pairing.request_repair(pair, actor, session=session)
+        notices = {
+            admin: repair_for_hr(deps.t_for(admin), pair, user_id)
+            for admin in sorted(deps.settings.mentor_hr_admins)
+        }
+    for admin, message in notices.items():
+        client.chat_postMessage(channel=admin, **message.as_kwargs())
+    respond(replace_original=False, response_type="ephemeral", **repair_noted(t).as_kwargs())
+
+
+def end_pair_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """End a pairing on one member's behalf; the partner is told kindly."""
+    ack()
+    deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
+    with deps.unit_of_work() as session:
+        pair, actor = pairing.pair_for_member(
+            _value_id(body) or 0, session=session, team_id=team_of(context), user_id=user_id
+        )
+        pairing.end_pair(pair, ended_by=actor)
+        partner = pairing.partner_of(pair, actor.id).slack_user_id
+    told = pairing_ended_by_partner(deps.t_for(partner), user_id, left=False)
+    client.chat_postMessage(channel=partner, **told.as_kwargs())
+    respond(replace_original=False, response_type="ephemeral", **pairing_ended(t).as_kwargs())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,9 +11,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.i18n import Translator
-from bot.services import enrollment
+from bot.services import enrollment, pairing
 from bot.slack.blocks import messages
 from bot.slack.blocks.common import Message
+from bot.slack.blocks.pairing import not_admin, pair_lines, preview_message
 from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
@@ -22,6 +24,8 @@ from bot.slack.listeners.common import (
     team_of,
     user_today,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,37 @@ def _skills(cmd: Invocation) -> None:
 
 
 def _status(cmd: Invocation) -> None:
-    """Show the person's profile privately."""
+    """Show the person's profile, pair and next jour fixe privately."""
     deps = deps_of(cmd.context)
     with deps.unit_of_work() as session:
         participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
         if participant is None:
             reply = messages.join_prompt(cmd.t)
         else:
-            reply = messages.status_message(cmd.t, deps.catalog, participant)
+            pairs = [
+                block
+                for pair in pairing.active_pairs(participant.id, session=session)
+                for block in pair_lines(cmd.t, pair, participant.id, pairing.next_meeting(pair))
+            ]
+            reply = messages.status_message(cmd.t, deps.catalog, participant, extra=pairs)
     cmd.reply(reply)
+
+
+def _match(cmd: Invocation) -> None:
+    """Preview a matching round: HR admins only, figures only."""
+    deps = deps_of(cmd.context)
+    if not deps.is_hr_admin(cmd.user_id):
+        log.info(
+            "Refused /mentor match for a non-admin [ref=%s]", cmd.context.get("correlation_id")
+        )
+        cmd.reply(not_admin(cmd.t))
+        return
+    with deps.unit_of_work() as session:
+        round_ = pairing.preview_round(
+            cmd.team_id, session=session, config=deps.match_config, requested_by=cmd.user_id
+        )
+        summary = pairing.summarize(round_)
+    cmd.reply(preview_message(cmd.t, deps.catalog, summary))
 
 
 def _pause(cmd: Invocation) -> None:
@@ -113,7 +139,8 @@ def _leave(cmd: Invocation) -> None:
 
 def _help(cmd: Invocation) -> None:
     """Show what /mentor can do."""
-    cmd.reply(messages.help_message(cmd.t))
+    hr_admin = deps_of(cmd.context).is_hr_admin(cmd.user_id)
+    cmd.reply(messages.help_message(cmd.t, hr_admin=hr_admin))
 
 
 ROUTES: dict[str, Callable[[Invocation], None]] = {
@@ -124,6 +151,7 @@ ROUTES: dict[str, Callable[[Invocation], None]] = {
     "resume": _resume,
     "leave": _leave,
     "help": _help,
+    "match": _match,
 }
 
 
@@ -136,7 +164,8 @@ def mentor_command(
     t = t_of(context)
     handler = ROUTES.get(word.lower())
     if handler is None:
-        respond(**messages.help_message(t, unknown=word or None).as_kwargs())
+        hr_admin = deps_of(context).is_hr_admin(str(context.user_id))
+        respond(**messages.help_message(t, unknown=word or None, hr_admin=hr_admin).as_kwargs())
         return
     handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))
 

@@ -42,7 +42,11 @@ def open_join_modal(client: WebClient, context: BoltContext, trigger_id: str) ->
     t = deps.t_for(user_id)
     with deps.unit_of_work() as session:
         participant = enrollment.find_participant(team_of(context), user_id, session=session)
-        draft = profile_from_participant(participant) if participant else empty_profile(t.language)
+        if participant is None:
+            draft = empty_profile(t.language)
+        else:
+            avoid = enrollment.avoided(participant, session=session)
+            draft = profile_from_participant(participant, avoid)
     meta = ModalMeta(
         language=t.language,
         timezone=slack_user.timezone if slack_user else None,

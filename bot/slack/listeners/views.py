@@ -7,14 +7,21 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.i18n import Translator
-from bot.services import enrollment
+from bot.i18n import Translator, translator
+from bot.services import enrollment, pairing
 from bot.services.clock import local_today
 from bot.services.enrollment import Problem, ProfileField
 from bot.slack.blocks import messages
+from bot.slack.blocks.pairing import pair_refused, schedule_set
 from bot.slack.blocks.profile import join_modal, problem_text, skills_modal
-from bot.slack.forms import levels_shown, profile_from_state, selected_date, skills_from_state
-from bot.slack.ids import JoinModal, PauseModal, SkillsModal
+from bot.slack.forms import (
+    levels_shown,
+    profile_from_state,
+    schedule_from_state,
+    selected_date,
+    skills_from_state,
+)
+from bot.slack.ids import JoinModal, PauseModal, ScheduleModal, SkillsModal
 from bot.slack.listeners.common import deps_of, modal_meta, notify, refresh_home, team_of
 from bot.store.models import Role
 
@@ -120,8 +127,43 @@ def pause_submitted(
     refresh_home(client, context, t)
 
 
+def schedule_submitted(
+    ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Store the pair's jour-fixe rhythm and tell both in their conversation."""
+    deps = deps_of(context)
+    meta, t = modal_meta(view, context)
+    state = view["state"]["values"]
+    weekday, time, cadence = schedule_from_state(state)
+    try:
+        with deps.unit_of_work() as session:
+            pair, _ = pairing.pair_for_member(
+                meta.pair_id or 0,
+                session=session,
+                team_id=team_of(context),
+                user_id=str(context.user_id),
+            )
+            pairing.set_schedule(
+                pair, weekday=weekday, local_time=time, cadence=cadence, timezone=meta.timezone
+            )
+            upcoming = pairing.next_meeting(pair)
+            assert upcoming is not None
+            message = schedule_set(translator(pair.language), pair, upcoming)
+            channel = pair.channel_id
+    except pairing.PairRefused as exc:
+        ack(
+            response_action="errors",
+            errors={ScheduleModal.WEEKDAY: pair_refused(t, exc.reason).text},
+        )
+        return
+    ack()
+    if channel:
+        client.chat_postMessage(channel=channel, **message.as_kwargs())
+
+
 def register(app: App) -> None:
     """Attach the view-submission listeners."""
     app.view(JoinModal.CALLBACK.value)(join_submitted)
     app.view(SkillsModal.CALLBACK.value)(skills_submitted)
     app.view(PauseModal.CALLBACK.value)(pause_submitted)
+    app.view(ScheduleModal.CALLBACK.value)(schedule_submitted)
