@@ -242,9 +242,8 @@ def _summary_line(team: str, summary: Any) -> str:
 
 def _match_and_deliver(db: Database, team: str | None) -> int:
     from bot.app import make_client
-    from bot.services import pairing
     from bot.slack.deps import match_config
-    from bot.slack.rounds import deliver_round
+    from bot.slack.rounds import run_round
     from bot.slack.users import UserDirectory
 
     settings = load_settings()
@@ -253,22 +252,15 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
     client = make_client(settings)
     # One workspace per token: the round is for the team the token belongs to.
     team = team or str(client.auth_test()["team_id"])
-    catalog = load_catalog(settings.mentor_skills_file)
-    with db.sessions.begin() as session:
-        round_ = pairing.preview_round(
-            team, session=session, config=match_config(settings), requested_by="cli"
-        )
-        round_id = round_.id
-    with db.sessions.begin() as session:
-        round_ = pairing.claim_round(round_id, session=session, team_id=team, actor="cli")
-        summary = pairing.summarize(round_)
-    report = deliver_round(
-        round_,
+    summary, report = run_round(
+        team,
         client=client,
         db=db,
-        catalog=catalog,
+        catalog=load_catalog(settings.mentor_skills_file),
         users=UserDirectory.from_settings(client, settings),
+        config=match_config(settings),
         default_language=settings.mentor_default_language,
+        actor="cli",
     )
     print(_summary_line(team, summary))
     print(

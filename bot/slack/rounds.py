@@ -11,6 +11,8 @@ from slack_sdk.errors import SlackApiError
 from bot.i18n import translator
 from bot.services import pairing
 from bot.services.catalog import CatalogDef
+from bot.services.matching import MatchConfig
+from bot.services.pairing import RoundSummary
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import first_topic, intro_message, unmatched_message
 from bot.slack.users import UserDirectory
@@ -135,3 +137,33 @@ def _unreachable_members(
         if user.get("deleted"):
             gone.append(person)
     return gone
+
+
+def run_round(
+    team_id: str,
+    *,
+    client: WebClient,
+    db: Database,
+    catalog: CatalogDef,
+    users: UserDirectory,
+    config: MatchConfig,
+    default_language: str,
+    actor: str,
+) -> tuple[RoundSummary, Delivery]:
+    """An unattended round (CLI, scheduler): match the pool, create pairs, tell everyone."""
+    with session_scope(db.sessions) as session:
+        round_id = pairing.preview_round(
+            team_id, session=session, config=config, requested_by=actor
+        ).id
+    with session_scope(db.sessions) as session:
+        round_ = pairing.claim_round(round_id, session=session, team_id=team_id, actor=actor)
+        summary = pairing.summarize(round_)
+    delivery = deliver_round(
+        round_,
+        client=client,
+        db=db,
+        catalog=catalog,
+        users=users,
+        default_language=default_language,
+    )
+    return summary, delivery
