@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.services.clock import local_today
+from bot.services.pairing import forget_participant, month_start
 from bot.store.models import (
     ABOUT_MAX,
     DEPARTMENT_MAX,
@@ -374,6 +375,9 @@ def save_profile(
         "locale": locale or participant.locale,
     }
     changed = created
+    if participant.status is Status.INACTIVE:
+        # Saving the profile again shows the person is back in Slack.
+        participant.status, changed = Status.ACTIVE, True
     for name, value in values.items():
         if getattr(participant, name) != value:
             setattr(participant, name, value)
@@ -487,7 +491,7 @@ def resume(*, session: Session, team_id: str, user_id: str) -> tuple[Participant
     participant = find_participant(team_id, user_id, session=session)
     if participant is None:
         raise NotEnrolled(user_id)
-    was_paused = participant.status is Status.PAUSED
+    was_paused = participant.status in (Status.PAUSED, Status.INACTIVE)
     if was_paused:
         _resume(participant)
         session.flush()
@@ -504,6 +508,7 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     participant = find_participant(team_id, user_id, session=session)
     if participant is None:
         return False
+    forget_participant(participant, session=session)
     participant.skills.clear()
     session.execute(delete(BlockedUser).where(BlockedUser.participant_id == participant.id))
     participant.slack_user_id = "left-" + secrets.token_hex(12)
@@ -517,12 +522,8 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     participant.consent_at = None
     participant.cadence = Cadence.BIWEEKLY
     participant.status, participant.paused_until = Status.LEFT, None
-    left = _month_start(now or utcnow())
-    participant.created_at = _month_start(participant.created_at)
+    left = month_start(now or utcnow())
+    participant.created_at = month_start(participant.created_at)
     participant.left_at = participant.updated_at = left
     session.flush()
     return True
-
-
-def _month_start(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import SUPPORTED_LANGUAGES
@@ -37,6 +38,8 @@ from bot.store.models import (
 
 # A preview older than this is stale even if nothing in the pool changed.
 PREVIEW_LIFETIME = dt.timedelta(hours=24)
+# How long a delivery may run before another press may take it over (it crashed).
+DELIVERY_LEASE = dt.timedelta(minutes=10)
 CADENCE_WEEKS = {Cadence.WEEKLY: 1, Cadence.BIWEEKLY: 2, Cadence.MONTHLY: 4}
 
 
@@ -139,6 +142,17 @@ class PlannedPair:
     shared_languages: tuple[str, ...]
 
 
+@dataclass
+class Delivery:
+    """What carrying out a round did."""
+
+    created: int = 0
+    told: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
 @dataclass(frozen=True)
 class RoundSummary:
     """The figures HR sees in a preview: counts and shares, never names."""
@@ -203,10 +217,10 @@ def summarize(round_: MatchRound) -> RoundSummary:
         round_id=round_.id,
         mentors=int(plan.get("mentors", 0)),
         mentees=int(plan.get("mentees", 0)),
-        pairs=len(plan.get("pairs", [])),
+        pairs=int(plan.get("pair_count", len(plan.get("pairs", [])))),
         average_score=float(plan.get("average_score", 0.0)),
         covered_share=float(plan.get("covered_share", 0.0)),
-        unmatched=dict(Counter(unmatched_of(round_).values())),
+        unmatched=plan.get("unmatched_counts") or dict(Counter(unmatched_of(round_).values())),
         unmet_demand=[(k, int(v)) for k, v in demand],
         solver=round_.solver,
     )
@@ -239,6 +253,7 @@ class RoundRefusal(enum.StrEnum):
     ALREADY_APPLIED = "already_applied"
     CANCELLED = "cancelled"
     STALE = "stale"
+    BUSY = "busy"
 
 
 class RoundRefused(Exception):
@@ -254,6 +269,8 @@ def _refusal(round_: MatchRound | None, team_id: str, actor: str) -> RoundRefusa
         return RoundRefusal.NOT_FOUND
     if round_.requested_by != actor:
         return RoundRefusal.NOT_YOURS
+    if round_.status is RoundStatus.APPLIED and round_.delivered_at is None:
+        return None  # unfinished: the caller may resume it
     return {
         RoundStatus.APPLIED: RoundRefusal.ALREADY_APPLIED,
         RoundStatus.CANCELLED: RoundRefusal.CANCELLED,
@@ -264,24 +281,53 @@ def _refusal(round_: MatchRound | None, team_id: str, actor: str) -> RoundRefusa
 def claim_round(
     round_id: int, *, session: Session, team_id: str, actor: str, now: dt.datetime | None = None
 ) -> MatchRound:
-    """Mark a preview applied (or stale), exactly once; raises RoundRefused for other presses."""
+    """Take a preview (or an unfinished, abandoned round) for delivery, exactly once.
+
+    Returns the round APPLIED and leased to the caller, or marked STALE; raises RoundRefused
+    for every other press: a second one, another admin's, or one while a round of the same
+    workspace is still being carried out.
+    """
     now = now or utcnow()
     round_ = session.get(MatchRound, round_id)
     refusal = _refusal(round_, team_id, actor)
     if refusal is not None:
         raise RoundRefused(refusal)
     assert round_ is not None
+    if round_.status is RoundStatus.APPLIED:
+        resumed = session.execute(
+            update(MatchRound)
+            .where(
+                MatchRound.id == round_id,
+                MatchRound.delivered_at.is_(None),
+                (MatchRound.lease_until.is_(None)) | (MatchRound.lease_until < now),
+            )
+            .values(lease_until=now + DELIVERY_LEASE)
+            .returning(MatchRound.id)
+        ).scalar()
+        if resumed is None:
+            raise RoundRefused(RoundRefusal.BUSY)
+        session.refresh(round_)
+        return round_
     stale = now - round_.created_at > PREVIEW_LIFETIME or (
         load_pool(team_id, session=session).fingerprint != round_.pool_fingerprint
     )
     # One conditional UPDATE decides between concurrent presses: only one sees a row.
     new_status = RoundStatus.STALE if stale else RoundStatus.APPLIED
-    claimed = session.execute(
-        update(MatchRound)
-        .where(MatchRound.id == round_id, MatchRound.status == RoundStatus.PREVIEW)
-        .values(status=new_status, decided_at=now, decided_by=actor)
-        .returning(MatchRound.id)
-    ).scalar()
+    try:
+        claimed = session.execute(
+            update(MatchRound)
+            .where(MatchRound.id == round_id, MatchRound.status == RoundStatus.PREVIEW)
+            .values(
+                status=new_status,
+                decided_at=now,
+                decided_by=actor,
+                lease_until=None if stale else now + DELIVERY_LEASE,
+            )
+            .returning(MatchRound.id)
+        ).scalar()
+    except IntegrityError:
+        # uq_match_round_undelivered: another round of this workspace is being carried out.
+        raise RoundRefused(RoundRefusal.BUSY) from None
     session.refresh(round_)
     if claimed is None:
         raise RoundRefused(_refusal(round_, team_id, actor) or RoundRefusal.ALREADY_APPLIED)
@@ -295,19 +341,45 @@ def cancel_round(round_id: int, *, session: Session, team_id: str, actor: str) -
     refusal = _refusal(round_, team_id, actor)
     if refusal is not None:
         raise RoundRefused(refusal)
-    session.execute(
+    cancelled = session.execute(
         update(MatchRound)
         .where(MatchRound.id == round_id, MatchRound.status == RoundStatus.PREVIEW)
         .values(status=RoundStatus.CANCELLED, decided_at=utcnow(), decided_by=actor)
-    )
+        .returning(MatchRound.id)
+    ).scalar()
+    if cancelled is None:
+        assert round_ is not None
+        session.refresh(round_)
+        raise RoundRefused(_refusal(round_, team_id, actor) or RoundRefusal.ALREADY_APPLIED)
+
+
+def finish_round(round_: MatchRound, *, complete: bool, now: dt.datetime | None = None) -> None:
+    """End a delivery: when complete, keep only the round's figures, no participant ids."""
+    now = now or utcnow()
+    if not complete:
+        # Let the next press retry what failed, without waiting for the lease.
+        round_.lease_until = now
+        return
+    summary = summarize(round_)
+    round_.plan = {
+        "mentors": summary.mentors,
+        "mentees": summary.mentees,
+        "pair_count": summary.pairs,
+        "average_score": summary.average_score,
+        "covered_share": summary.covered_share,
+        "unmatched_counts": summary.unmatched,
+        "unmet_demand": dict(summary.unmet_demand),
+    }
+    round_.delivered_at, round_.lease_until = now, None
 
 
 def intro_language(mentor: Participant, mentee: Participant, default: str) -> str:
     """A language both speak that the bot speaks too: the mentee's own first, then the mentor's."""
     shared = set(mentor.languages or ()) & set(mentee.languages or ())
-    for candidate in (mentee.locale, mentor.locale, *sorted(shared), default):
-        if candidate in SUPPORTED_LANGUAGES and (candidate in shared or candidate == default):
+    for candidate in (mentee.locale, mentor.locale, *sorted(shared)):
+        if candidate in SUPPORTED_LANGUAGES and candidate in shared:
             return candidate
+    # No language both speak is one the bot speaks: fall back to the default.
     return default
 
 
@@ -361,6 +433,17 @@ def create_pair(
     )
     session.flush()
     return pair
+
+
+def pair_of_round(round_id: int, planned: PlannedPair, *, session: Session) -> Pair | None:
+    """The pair a round already created for this plan entry, if any (for resuming)."""
+    return session.scalar(
+        select(Pair).where(
+            Pair.round_id == round_id,
+            Pair.mentor_id == planned.mentor_id,
+            Pair.mentee_id == planned.mentee_id,
+        )
+    )
 
 
 def mark_unreachable(participant_id: int, *, session: Session) -> None:
@@ -435,12 +518,16 @@ def end_pair(pair: Pair, *, ended_by: Participant, leaving: bool = False) -> Non
     pair.status, pair.ended_at = PairStatus.ENDED, utcnow()
 
 
-def request_repair(pair: Pair, actor: Participant, *, session: Session) -> RepairRequest:
-    """Record a confidential "this pair doesn't fit"; only HR is told."""
-    request = RepairRequest(pair_id=pair.id, requested_by=actor.id)
-    session.add(request)
-    session.flush()
-    return request
+def request_repair(pair: Pair, actor: Participant, *, session: Session) -> bool:
+    """Record a confidential "this pair doesn't fit"; False if this person already asked."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    new_id = session.execute(
+        insert(RepairRequest)
+        .values(pair_id=pair.id, requested_by=actor.id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["pair_id", "requested_by"])
+        .returning(RepairRequest.id)
+    ).scalar()
+    return new_id is not None
 
 
 def set_schedule(
@@ -482,3 +569,42 @@ def _zone(name: str | None) -> dt.tzinfo:
         return ZoneInfo(name) if name else dt.UTC
     except (ZoneInfoNotFoundError, ValueError):
         return dt.UTC
+
+
+def forget_participant(person: Participant, *, session: Session) -> list[Participant]:
+    """End the person's pairs and strip them from pairing data; returns the partners to tell.
+
+    Pairs keep only what programme counts need: who (by opaque participant id), the role
+    and month-level dates. Rounds not yet carried out lose their plan, so no list names them.
+    """
+    partners = []
+    for pair in active_pairs(person.id, session=session):
+        end_pair(pair, ended_by=person, leaving=True)
+        partners.append(partner_of(pair, person.id))
+    for pair in session.scalars(
+        select(Pair).where((Pair.mentor_id == person.id) | (Pair.mentee_id == person.id))
+    ):
+        pair.timezone, pair.covered, pair.channel_id = None, [], None
+        pair.weekday = pair.local_time = pair.first_meeting = None
+        pair.created_at = month_start(pair.created_at)
+        pair.ended_at = month_start(pair.ended_at) if pair.ended_at else None
+    session.execute(delete(RepairRequest).where(RepairRequest.requested_by == person.id))
+    session.execute(delete(BlockedUser).where(BlockedUser.blocked_user_id == person.slack_user_id))
+    for round_ in session.scalars(
+        select(MatchRound).where(
+            MatchRound.team_id == person.team_id, MatchRound.delivered_at.is_(None)
+        )
+    ):
+        if str(person.id) in round_.plan.get("unmatched", {}) or any(
+            person.id in (p["mentor"], p["mentee"]) for p in round_.plan.get("pairs", [])
+        ):
+            if round_.status is RoundStatus.PREVIEW:
+                round_.status = RoundStatus.STALE
+            finish_round(round_, complete=True)
+    session.flush()
+    return partners
+
+
+def month_start(moment: dt.datetime) -> dt.datetime:
+    """The first instant of the moment's month (UTC): dates coarse enough not to identify."""
+    return moment.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

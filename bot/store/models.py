@@ -275,6 +275,17 @@ class MatchRound(Base):
     """One matching run over a workspace's pool: its plan, figures and outcome."""
 
     __tablename__ = "match_round"
+    __table_args__ = (
+        # One round at a time per workspace is being carried out: a second concurrent
+        # claim fails here instead of pairing the same pool twice.
+        Index(
+            "uq_match_round_undelivered",
+            "team_id",
+            unique=True,
+            sqlite_where=text("status = 'applied' AND delivered_at IS NULL"),
+            postgresql_where=text("status = 'applied' AND delivered_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -291,6 +302,9 @@ class MatchRound(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(40))
+    # Whoever carries the round out holds it until then; a crashed delivery can be resumed.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Pair(Base):
@@ -368,6 +382,7 @@ class RepairRequest(Base):
     """A confidential "this pair doesn't fit": only HR sees it, never the partner."""
 
     __tablename__ = "repair_request"
+    __table_args__ = (UniqueConstraint("pair_id", "requested_by"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))

@@ -50,8 +50,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.String(length=40), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_match_round")),
     )
+    with op.batch_alter_table("match_round", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_match_round_undelivered",
+            ["team_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'applied' AND delivered_at IS NULL"),
+            postgresql_where=sa.text("status = 'applied' AND delivered_at IS NULL"),
+        )
     op.create_table(
         "blocked_user",
         sa.Column("participant_id", sa.Integer(), nullable=False),
@@ -190,6 +200,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_repair_request")),
+        sa.UniqueConstraint(
+            "pair_id", "requested_by", name=op.f("uq_repair_request_pair_id_requested_by")
+        ),
     )
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(
@@ -223,4 +236,10 @@ def downgrade() -> None:
 
     op.drop_table("pair")
     op.drop_table("blocked_user")
+    with op.batch_alter_table("match_round", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_match_round_undelivered",
+            sqlite_where=sa.text("status = 'applied' AND delivered_at IS NULL"),
+            postgresql_where=sa.text("status = 'applied' AND delivered_at IS NULL"),
+        )
     op.drop_table("match_round")

@@ -12,12 +12,16 @@ from bot.services import enrollment, pairing
 from bot.services.catalog import load_catalog
 from bot.services.matching import MatchConfig
 from bot.services.pairing import RoundRefusal, RoundRefused
+from bot.store.db import Database
 from bot.store.models import (
+    BlockedUser,
     Cadence,
     MatchRound,
     Pair,
     PairHistory,
+    PairStatus,
     Participant,
+    RepairRequest,
     Role,
     RoundStatus,
     Status,
@@ -74,6 +78,7 @@ def apply(s: Session, round_: MatchRound) -> list[Pair]:
         )
         for i, p in enumerate(pairing.planned_pairs(claimed))
     ]
+    pairing.finish_round(claimed, complete=True)
     s.commit()
     return [p for p in pairs if p is not None]
 
@@ -147,8 +152,12 @@ def test_a_pair_is_not_created_for_someone_who_left_in_between(pool: Session) ->
     round_ = pairing.preview_round("T1", session=pool, config=CONFIG, requested_by="UHR")
     enrollment.leave(session=pool, team_id="T1", user_id="UE1")
     pool.commit()
-    claimed = pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR")
-    assert claimed.status is RoundStatus.STALE
+    # Leaving strips the person from the plan at once: the preview can only be refused.
+    with pytest.raises(RoundRefused) as exc:
+        pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR")
+    assert exc.value.reason is RoundRefusal.STALE
+    stored = pool.get(MatchRound, round_.id)
+    assert stored is not None and "pairs" not in stored.plan
 
 
 def test_the_intro_language_is_one_both_speak_preferring_the_mentee(session: Session) -> None:
@@ -228,3 +237,88 @@ def test_a_button_on_a_pair_is_only_for_its_two_members(pool: Session) -> None:
     assert missing.value.reason is pairing.PairRefusal.NOT_FOUND
     found, actor = pairing.pair_for_member(pair.id, session=pool, team_id="T1", user_id="UE1")
     assert found.id == pair.id and actor.slack_user_id == "UE1"
+
+
+def test_a_round_being_delivered_is_busy_and_can_be_resumed_after_its_lease(pool: Session) -> None:
+    round_ = pairing.preview_round("T1", session=pool, config=CONFIG, requested_by="UHR")
+    pool.commit()
+    start = dt.datetime.now(dt.UTC)
+    pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR", now=start)
+    pool.commit()
+    with pytest.raises(RoundRefused) as busy:
+        pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR", now=start)
+    assert busy.value.reason is RoundRefusal.BUSY
+    # The delivery crashed: after the lease, the same press takes it over to finish it.
+    later = start + pairing.DELIVERY_LEASE + dt.timedelta(seconds=1)
+    resumed = pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR", now=later)
+    assert resumed.status is RoundStatus.APPLIED and resumed.delivered_at is None
+    pairing.finish_round(resumed, complete=True)
+    pool.commit()
+    with pytest.raises(RoundRefused) as done:
+        pairing.claim_round(round_.id, session=pool, team_id="T1", actor="UHR", now=later)
+    assert done.value.reason is RoundRefusal.ALREADY_APPLIED
+    assert "pairs" not in resumed.plan and resumed.plan["pair_count"] == 1
+
+
+def test_only_one_round_per_workspace_is_carried_out_at_a_time(db: Database) -> None:
+    with db.sessions.begin() as s:
+        enrol(s, "UM1", Role.MENTOR, "social_media", "IT")
+        enrol(s, "UE1", Role.MENTEE, "social_media", "Sales")
+        first = pairing.preview_round("T1", session=s, config=CONFIG, requested_by="UHR").id
+        second = pairing.preview_round("T1", session=s, config=CONFIG, requested_by="UHR2").id
+    with db.sessions.begin() as s:
+        pairing.claim_round(first, session=s, team_id="T1", actor="UHR")
+    with pytest.raises(RoundRefused) as exc, db.sessions.begin() as s:
+        pairing.claim_round(second, session=s, team_id="T1", actor="UHR2")
+    assert exc.value.reason is RoundRefusal.BUSY
+
+
+def test_leaving_strips_the_person_from_pairs_requests_and_block_lists(pool: Session) -> None:
+    (pair,) = apply(
+        pool, pairing.preview_round("T1", session=pool, config=CONFIG, requested_by="UHR")
+    )
+    pairing.request_repair(pair, pair.mentee, session=pool)
+    pool.add(BlockedUser(participant_id=pair.mentor.id, blocked_user_id="UE1"))
+    pool.commit()
+    enrollment.leave(session=pool, team_id="T1", user_id="UE1")
+    pool.commit()
+    pool.refresh(pair)
+    assert (pair.status, pair.timezone, pair.covered, pair.channel_id) == (
+        PairStatus.ENDED,
+        None,
+        [],
+        None,
+    )
+    assert (pair.created_at.day, pair.created_at.hour) == (1, 0)
+    assert pool.scalars(select(RepairRequest)).all() == []
+    assert pool.scalars(select(BlockedUser)).all() == []
+
+
+def test_a_repeated_repair_request_is_recorded_once(pool: Session) -> None:
+    (pair,) = apply(
+        pool, pairing.preview_round("T1", session=pool, config=CONFIG, requested_by="UHR")
+    )
+    assert pairing.request_repair(pair, pair.mentee, session=pool) is True
+    assert pairing.request_repair(pair, pair.mentee, session=pool) is False
+    assert pairing.request_repair(pair, pair.mentor, session=pool) is True
+
+
+def test_a_person_marked_inactive_comes_back_by_resuming(pool: Session) -> None:
+    person = pool.scalar(select(Participant).where(Participant.slack_user_id == "UE1"))
+    assert person is not None
+    pairing.mark_unreachable(person.id, session=pool)
+    pool.commit()
+    _, was_off = enrollment.resume(session=pool, team_id="T1", user_id="UE1")
+    assert was_off
+    pool.refresh(person)
+    assert person.status is Status.ACTIVE
+
+
+def test_the_intro_falls_back_to_the_default_only_without_a_shared_language(
+    session: Session,
+) -> None:
+    mentor = enrol(session, "UM1", Role.MENTOR, "social_media", "IT", langs=("en",), locale="en")
+    mentee = enrol(
+        session, "UE1", Role.MENTEE, "social_media", "Sales", langs=("de", "en"), locale="de"
+    )
+    assert pairing.intro_language(mentor, mentee, "de") == "en"

@@ -93,7 +93,9 @@ def test_twenty_people_join_hr_creates_pairs_and_everyone_hears_from_the_bot(
     assert "Security and phishing awareness (2)" in text  # unmet demand, for recruiting mentors
 
     running.sim.click(HR, "match_create")
-    done = running.fake.wait_for("response_url", lambda c: "pairs created" in text_of(c.args))[0]
+    done = running.fake.wait_for(
+        "response_url", lambda c: "created and introduced" in text_of(c.args)
+    )[0]
     assert "Done: 7 pairs created and introduced. 6 people were told" in text_of(done.args)
 
     opens = [c for c in running.fake.calls_to("conversations.open") if c.status == 200]
@@ -122,8 +124,16 @@ def test_a_second_press_or_a_stale_preview_does_nothing_harmful(running: Running
     # A double click: both presses reach the app before the preview is replaced.
     running.sim.click(HR, "match_create")
     running.sim.click(HR, "match_create")
-    running.fake.wait_for("response_url", lambda c: "pairs created" in text_of(c.args))
-    running.fake.wait_for("response_url", lambda c: "Nothing was done twice" in text_of(c.args))
+    running.fake.wait_for("response_url", lambda c: "created and introduced" in text_of(c.args))
+    # The second press lands while the first is still delivering, or just after: either way
+    # it says nothing was done.
+    running.fake.wait_for(
+        "response_url",
+        lambda c: (
+            "Nothing was done" in text_of(c.args)
+            and "created and introduced" not in text_of(c.args)
+        ),
+    )
     assert count(running, Pair) == 7
     assert len([c for c in running.fake.calls_to("conversations.open") if c.status == 200]) == 7
     # A preview whose pool changed since is refused as stale.
@@ -169,7 +179,9 @@ def test_an_unreachable_person_is_marked_inactive_and_the_rest_go_on(running: Ru
     preview(running)
     running.fake.users["UMENTEE01"].deleted = True
     running.sim.click(HR, "match_create", message=_message_with(running, "match_create"))
-    done = running.fake.wait_for("response_url", lambda c: "pairs created" in text_of(c.args))[0]
+    done = running.fake.wait_for(
+        "response_url", lambda c: "created and introduced" in text_of(c.args)
+    )[0]
     assert "could not be reached" in text_of(done.args)
     assert count(running, Pair) == 6
     gone = participant(running, "UMENTEE01")
@@ -184,7 +196,7 @@ def paired(running: RunningApp) -> tuple[RunningApp, str, str, str]:
     enrol(running, "UMENTEEB", {**MENTEE_VALUES, "department": "Sales"}, locale="de-DE")
     preview(running)
     running.sim.click(HR, "match_create", message=_message_with(running, "match_create"))
-    running.fake.wait_for("response_url", lambda c: "pairs created" in text_of(c.args))
+    running.fake.wait_for("response_url", lambda c: "created and introduced" in text_of(c.args))
     channel = running.fake.calls_to("conversations.open")[-1].response["channel"]["id"]
     return running, "UMENTORA", "UMENTEEB", channel
 
@@ -222,7 +234,9 @@ def test_scheduling_the_first_jour_fixe_shows_in_status(
     status = text_of(
         app.fake.wait_for("response_url", lambda c: "Dein Tandem" in text_of(c.args))[0].args
     )
-    assert f"<@{mentor}> ist deine Mentor:in" in status and "15:30" in status
+    assert (
+        f"<@{mentor}> ist seit dem" in status and "dein:e Mentor:in" in status and "15:30" in status
+    )
 
 
 def test_this_pair_does_not_fit_is_confidential(paired: tuple[RunningApp, str, str, str]) -> None:

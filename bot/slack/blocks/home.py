@@ -36,7 +36,7 @@ def home_view(t: Translator, catalog: CatalogDef, participant: Participant | Non
         ]
         return View(type="home", blocks=blocks)
 
-    paused = participant.status is Status.PAUSED
+    paused = participant.status in (Status.PAUSED, Status.INACTIVE)
     buttons = [
         button(t._("Edit profile"), Actions.HOME_EDIT_PROFILE, "edit"),
         button(t._("Edit skills"), Actions.HOME_EDIT_SKILLS, "skills"),

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.services.pairing import PairRefusal, RoundRefusal, RoundSummary
+from bot.services.pairing import Delivery, PairRefusal, RoundRefusal, RoundSummary
 from bot.slack.blocks.common import Message, button, context, format_day, plain, section
 from bot.slack.blocks.messages import notice
 from bot.slack.blocks.profile import WEEKDAYS, cadence_label, skill_label, weekday_name
@@ -54,6 +54,7 @@ def unmatched_reason(t: Translator, reason: str) -> str:
         ),
         "partners_taken": t._("Everyone who fits you was already paired in this round."),
         "unreachable": t._("We could not reach your match in Slack."),
+        "partner_unavailable": t._("Your planned match is no longer available this round."),
     }.get(reason, t._("We could not find a good match for you this time."))
 
 
@@ -106,19 +107,39 @@ def preview_message(t: Translator, catalog: CatalogDef, summary: RoundSummary) -
     return Message(text=t._("Matching preview"), blocks=blocks)
 
 
-def round_done(t: Translator, *, created: int, told: int, unreachable: int) -> Message:
+def round_done(t: Translator, delivery: Delivery) -> Message:
     """What pressing Create pairs did."""
-    text = t._(
-        "Done: {created} pairs created and introduced. {told} people were told why they were "
-        "not matched this time.",
-        created=created,
-        told=told,
-    )
-    if unreachable:
-        text += " " + t._(
-            "{n} people could not be reached in Slack and were marked inactive.", n=unreachable
+    parts = [
+        t.n_(
+            "Done: {n} pair created and introduced.",
+            "Done: {n} pairs created and introduced.",
+            delivery.created,
+        ),
+        t.n_(
+            "{n} person was told why they were not matched this time.",
+            "{n} people were told why they were not matched this time.",
+            delivery.told,
+        ),
+    ]
+    if delivery.unreachable:
+        parts.append(
+            t.n_(
+                "{n} person could not be reached in Slack and was marked inactive.",
+                "{n} people could not be reached in Slack and were marked inactive.",
+                delivery.unreachable,
+            )
         )
-    return notice(text)
+    if delivery.failed:
+        parts.append(
+            t.n_(
+                "{n} pair could not be created because Slack had a problem: press Create pairs "
+                "again to retry it.",
+                "{n} pairs could not be created because Slack had a problem: press Create pairs "
+                "again to retry them.",
+                delivery.failed,
+            )
+        )
+    return notice(" ".join(parts))
 
 
 def round_refused(t: Translator, refusal: RoundRefusal) -> Message:
@@ -138,6 +159,11 @@ def round_refused(t: Translator, refusal: RoundRefusal) -> Message:
             RoundRefusal.STALE: t._(
                 "This preview is out of date: the pool has changed or it is older than a day. "
                 "Nothing was done. Run `/mentor match` for a fresh one."
+            ),
+            RoundRefusal.BUSY: t._(
+                "Another matching round is still being carried out. Nothing was done. Try again "
+                "in a few minutes; an unfinished round is completed by pressing its Create "
+                "pairs again."
             ),
         }[refusal]
     )
@@ -353,6 +379,16 @@ def repair_noted(t: Translator) -> Message:
         t._(
             "Thank you for telling us. HR will get in touch with you privately. Your partner is "
             "not told."
+        )
+    )
+
+
+def repair_no_hr(t: Translator) -> Message:
+    """Honest answer when there is no HR admin (outside the pair) to tell."""
+    return notice(
+        t._(
+            "Thank you for telling us. No HR contact is set up for this yet, so please speak to "
+            "your HR team directly. Your partner is not told."
         )
     )
 

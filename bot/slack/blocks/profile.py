@@ -423,7 +423,12 @@ def _skills_line(t: Translator, catalog: CatalogDef, levels: dict[str, int]) -> 
 
 
 def status_line(t: Translator, p: Participant) -> str:
-    """Active, or paused (until when)."""
+    """Active, inactive, or paused (until when)."""
+    if p.status is Status.INACTIVE:
+        return t._(
+            ":warning: Inactive: Slack could not reach you for a match. Type `/mentor resume` "
+            "to come back."
+        )
     if p.status is Status.PAUSED:
         if p.paused_until is None:
             return t._(":double_vertical_bar: Paused until you resume")

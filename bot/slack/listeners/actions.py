@@ -12,11 +12,13 @@ from slack_sdk.errors import SlackApiError
 from bot.services import enrollment, pairing
 from bot.services.pairing import RoundRefusal
 from bot.slack.blocks import messages
+from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import (
     not_admin,
     pairing_ended,
     pairing_ended_by_partner,
     repair_for_hr,
+    repair_no_hr,
     repair_noted,
     round_cancelled,
     round_done,
@@ -101,12 +103,9 @@ def resume_clicked(ack: Ack, client: WebClient, context: BoltContext) -> None:
 def _erase(client: WebClient, context: BoltContext) -> bool:
     deps, user_id = deps_of(context), str(context.user_id)
     with deps.unit_of_work() as session:
-        partners = []
         me = enrollment.find_participant(team_of(context), user_id, session=session)
-        if me is not None:
-            for pair in pairing.active_pairs(me.id, session=session):
-                pairing.end_pair(pair, ended_by=me, leaving=True)
-                partners.append(pairing.partner_of(pair, me.id).slack_user_id)
+        ended = pairing.forget_participant(me, session=session) if me is not None else []
+        partners = [p.slack_user_id for p in ended]
         erased = enrollment.leave(session=session, team_id=team_of(context), user_id=user_id)
     deps.users.forget(user_id)
     for partner in partners:
@@ -193,7 +192,7 @@ def create_pairs_clicked(
         users=deps.users,
         default_language=deps.settings.mentor_default_language,
     )
-    done = round_done(t, created=report.created, told=report.told, unreachable=report.unreachable)
+    done = round_done(t, report)
     respond(replace_original=True, **done.as_kwargs())
 
 
@@ -241,14 +240,27 @@ def doesnt_fit_clicked(
         pair, actor = pairing.pair_for_member(
             _value_id(body) or 0, session=session, team_id=team_of(context), user_id=user_id
         )
-        pairing.request_repair(pair, actor, session=session)
+        first_time = pairing.request_repair(pair, actor, session=session)
+        # An HR admin who is part of this pair must never receive it: that is the partner.
+        members = {pair.mentor.slack_user_id, pair.mentee.slack_user_id}
         notices = {
             admin: repair_for_hr(deps.t_for(admin), pair, user_id)
-            for admin in sorted(deps.settings.mentor_hr_admins)
+            for admin in sorted(deps.settings.mentor_hr_admins - members)
         }
-    for admin, message in notices.items():
-        client.chat_postMessage(channel=admin, **message.as_kwargs())
+    if not notices:
+        respond(replace_original=False, response_type="ephemeral", **repair_no_hr(t).as_kwargs())
+        return
+    if first_time:
+        for admin, message in notices.items():
+            _best_effort_dm(client, admin, message)
     respond(replace_original=False, response_type="ephemeral", **repair_noted(t).as_kwargs())
+
+
+def _best_effort_dm(client: WebClient, channel: str, message: Message) -> None:
+    try:
+        client.chat_postMessage(channel=channel, **message.as_kwargs())
+    except SlackApiError as exc:
+        log.warning("Could not deliver a notice: %s", exc.response.get("error"))
 
 
 def end_pair_clicked(
@@ -263,6 +275,7 @@ def end_pair_clicked(
         )
         pairing.end_pair(pair, ended_by=actor)
         partner = pairing.partner_of(pair, actor.id).slack_user_id
-    told = pairing_ended_by_partner(deps.t_for(partner), user_id, left=False)
-    client.chat_postMessage(channel=partner, **told.as_kwargs())
+    _best_effort_dm(
+        client, partner, pairing_ended_by_partner(deps.t_for(partner), user_id, left=False)
+    )
     respond(replace_original=False, response_type="ephemeral", **pairing_ended(t).as_kwargs())
