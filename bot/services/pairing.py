@@ -542,7 +542,7 @@ def set_schedule(
     """Store the jour-fixe rhythm; the first meeting is the next such weekday and time."""
     pair.weekday, pair.local_time, pair.cadence = weekday, local_time, cadence
     pair.timezone = timezone or pair.timezone
-    zone = _zone(pair.timezone)
+    zone = zone_of(pair.timezone)
     local_now = (now or utcnow()).astimezone(zone)
     days = (weekday - local_now.weekday()) % 7
     first = local_now.date() + dt.timedelta(days=days)
@@ -555,7 +555,7 @@ def next_meeting(pair: Pair, now: dt.datetime | None = None) -> dt.datetime | No
     """The next jour fixe as an aware local datetime, or None before one is scheduled."""
     if pair.first_meeting is None or pair.local_time is None:
         return None
-    zone = _zone(pair.timezone)
+    zone = zone_of(pair.timezone)
     now = (now or utcnow()).astimezone(zone)
     step = dt.timedelta(weeks=CADENCE_WEEKS[pair.cadence])
     day = pair.first_meeting
@@ -564,11 +564,12 @@ def next_meeting(pair: Pair, now: dt.datetime | None = None) -> dt.datetime | No
     return dt.datetime.combine(day, pair.local_time, zone)
 
 
-def _zone(name: str | None) -> dt.tzinfo:
+def zone_of(name: str | None) -> ZoneInfo:
+    """The IANA zone, or UTC when it is unknown."""
     try:
-        return ZoneInfo(name) if name else dt.UTC
+        return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
+        return ZoneInfo("UTC")
 
 
 def forget_participant(person: Participant, *, session: Session) -> list[Participant]:

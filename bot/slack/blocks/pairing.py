@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.dates import format_date
 from babel.lists import format_list
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.services.pairing import Delivery, PairRefusal, RoundRefusal, RoundSummary
+from bot.services.pairing import Delivery, PairRefusal, RoundRefusal, RoundSummary, zone_of
 from bot.slack.blocks.common import Message, button, context, format_day, plain, section
 from bot.slack.blocks.messages import notice
 from bot.slack.blocks.profile import WEEKDAYS, cadence_label, skill_label, weekday_name
@@ -34,6 +35,14 @@ TOP_UNMET = 5
 def _skills(t: Translator, catalog: CatalogDef, keys: list[str] | tuple[str, ...]) -> str:
     labels = [skill_label(catalog, k, t.language) for k in keys]
     return format_list(labels, locale=t.language) if labels else t._("none")
+
+
+# Below this, a count could point at individuals in a small pool (GUIDE §3).
+SMALL_COUNT = 5
+
+
+def _count(t: Translator, n: int) -> str:
+    return str(n) if n >= SMALL_COUNT else t._("fewer than {k}", k=SMALL_COUNT)
 
 
 def _percent(share: float) -> str:
@@ -79,13 +88,13 @@ def preview_message(t: Translator, catalog: CatalogDef, summary: RoundSummary) -
     ]
     if summary.unmatched:
         reasons = "\n".join(
-            f"• {unmatched_reason(t, reason)} ({count})"
+            f"• {unmatched_reason(t, reason)} ({_count(t, count)})"
             for reason, count in sorted(summary.unmatched.items())
         )
         blocks.append(section(t._("*Not matched this round:*") + "\n" + reasons))
     if summary.unmet_demand:
         demand = ", ".join(
-            f"{skill_label(catalog, key, t.language)} ({n})"
+            f"{skill_label(catalog, key, t.language)} ({_count(t, n)})"
             for key, n in summary.unmet_demand[:TOP_UNMET]
         )
         blocks.append(section(t._("*Wanted, but no mentor offers it:* {skills}", skills=demand)))
@@ -107,8 +116,8 @@ def preview_message(t: Translator, catalog: CatalogDef, summary: RoundSummary) -
     return Message(text=t._("Matching preview"), blocks=blocks)
 
 
-def round_done(t: Translator, delivery: Delivery) -> Message:
-    """What pressing Create pairs did."""
+def round_done(t: Translator, delivery: Delivery, round_id: int) -> Message:
+    """What pressing Create pairs did; with a retry button when some pairs failed."""
     parts = [
         t.n_(
             "Done: {n} pair created and introduced.",
@@ -139,7 +148,11 @@ def round_done(t: Translator, delivery: Delivery) -> Message:
                 delivery.failed,
             )
         )
-    return notice(" ".join(parts))
+    message = notice(" ".join(parts))
+    if delivery.failed:
+        retry = button(t._("Create pairs"), MatchActions.CREATE, str(round_id), style="primary")
+        message.blocks.append(ActionsBlock(elements=[retry]))
+    return message
 
 
 def round_refused(t: Translator, refusal: RoundRefusal) -> Message:
@@ -315,25 +328,29 @@ def schedule_modal(t: Translator, pair: Pair, meta: ModalMeta) -> View:
     )
 
 
-def meeting_text(t: Translator, moment: dt.datetime) -> str:
-    """A jour-fixe date and time, the way people in this language write it."""
-    return t._("{day} at {time}", day=format_day(t, moment.date()), time=moment.strftime("%H:%M"))
+def meeting_text(t: Translator, moment: dt.datetime, timezone: str | None = None) -> str:
+    """A jour fixe's weekday, date and time in a person's own zone, naming the zone."""
+    zone = zone_of(timezone)
+    local = moment.astimezone(zone)
+    day = format_date(local.date(), format="full", locale=t.language)
+    return t._("{day} at {time}", day=day, time=local.strftime("%H:%M")) + f" ({zone})"
 
 
 def schedule_set(t: Translator, pair: Pair, first: dt.datetime) -> Message:
     """Posted in the pair's conversation once the rhythm is set."""
     return notice(
         t._(
-            ":calendar: Jour fixe set: {cadence}, next on {when} ({tz}).",
+            ":calendar: Jour fixe set: {cadence}, next on {when}.",
             cadence=cadence_label(t, pair.cadence),
-            when=meeting_text(t, first),
-            tz=pair.timezone or "UTC",
+            when=meeting_text(t, first, pair.timezone),
         )
     )
 
 
-def pair_lines(t: Translator, pair: Pair, me: int, upcoming: dt.datetime | None) -> list[Block]:
-    """The person's pair and next jour fixe, for `/mentor status`."""
+def pair_lines(
+    t: Translator, pair: Pair, me: int, upcoming: dt.datetime | None, viewer_tz: str | None
+) -> list[Block]:
+    """The person's pair and next jour fixe (in the person's own zone), for `/mentor status`."""
     partner = pair.mentee if pair.mentor_id == me else pair.mentor
     role = t._("your mentee") if pair.mentor_id == me else t._("your mentor")
     lines = [
@@ -347,7 +364,7 @@ def pair_lines(t: Translator, pair: Pair, me: int, upcoming: dt.datetime | None)
     if upcoming is None:
         lines.append(t._("*Next jour fixe:* not scheduled yet. Use the button in your intro."))
     else:
-        lines.append(t._("*Next jour fixe:* {when}", when=meeting_text(t, upcoming)))
+        lines.append(t._("*Next jour fixe:* {when}", when=meeting_text(t, upcoming, viewer_tz)))
     return [DividerBlock(), section("\n".join(lines))]
 
 

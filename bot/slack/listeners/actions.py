@@ -192,7 +192,7 @@ def create_pairs_clicked(
         users=deps.users,
         default_language=deps.settings.mentor_default_language,
     )
-    done = round_done(t, report)
+    done = round_done(t, report, round_.id)
     respond(replace_original=True, **done.as_kwargs())
 
 

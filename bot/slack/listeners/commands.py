@@ -76,7 +76,9 @@ def _status(cmd: Invocation) -> None:
             pairs = [
                 block
                 for pair in pairing.active_pairs(participant.id, session=session)
-                for block in pair_lines(cmd.t, pair, participant.id, pairing.next_meeting(pair))
+                for block in pair_lines(
+                    cmd.t, pair, participant.id, pairing.next_meeting(pair), participant.timezone
+                )
             ]
             reply = messages.status_message(cmd.t, deps.catalog, participant, extra=pairs)
     cmd.reply(reply)
