@@ -104,23 +104,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level)
     port = args.port or settings.port
     db = Database(settings.database_url)
-    problem = _check_store(db, load_catalog(settings.mentor_skills_file))
+    catalog = load_catalog(settings.mentor_skills_file)
+    problem = _check_store(db, catalog)
     if problem:
         return _fail(problem, EXIT_SCHEMA)
     _preflight(settings)
-    if settings.socket_mode:
-        return _serve_socket_mode(settings, db, port, scheduler=not args.no_scheduler)
-    return _serve_http(settings, db, port, scheduler=not args.no_scheduler)
+    serve = _serve_socket_mode if settings.socket_mode else _serve_http
+    return serve(settings, db, catalog, port, scheduler=not args.no_scheduler)
 
 
-def _serve_http(settings: Settings, db: Database, port: int, *, scheduler: bool) -> int:
+def _serve_http(
+    settings: Settings, db: Database, catalog: CatalogDef, port: int, *, scheduler: bool
+) -> int:
     from gunicorn.app.base import BaseApplication
 
     from bot.app import build_app
     from bot.web import WebApp
 
     # Built once in the master (preload), so a bad token or catalog fails once and clearly.
-    web = WebApp(build_app(settings, db), db)
+    web = WebApp(build_app(settings, db, catalog=catalog), db)
     db.dispose()
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -162,13 +164,15 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
-def _serve_socket_mode(settings: Settings, db: Database, port: int, *, scheduler: bool) -> int:
+def _serve_socket_mode(
+    settings: Settings, db: Database, catalog: CatalogDef, port: int, *, scheduler: bool
+) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
     from bot.web import WebApp
 
-    app = build_app(settings, db)
+    app = build_app(settings, db, catalog=catalog)
     assert settings.slack_app_token is not None
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
     # No Slack traffic over HTTP in Socket Mode; /healthz stays for probes and also

@@ -16,11 +16,6 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it yet."""
-    return message
-
-
 class Translator:
     """Translates catalog messages into one language."""
 

@@ -17,7 +17,7 @@ from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import DOMAIN, LOCALES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "n_": (1, 2)}
 
 
 def extract() -> Catalog:

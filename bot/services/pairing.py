@@ -149,7 +149,6 @@ class Delivery:
     created: int = 0
     told: int = 0
     unreachable: int = 0
-    skipped: int = 0
     failed: int = 0
 
 

@@ -13,8 +13,8 @@ from bot.services import pairing
 from bot.services.catalog import CatalogDef
 from bot.services.matching import MatchConfig
 from bot.services.pairing import Delivery, RoundSummary
-from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import first_topic, intro_message, unmatched_message
+from bot.slack.posting import post_quietly
 from bot.slack.users import UserDirectory
 from bot.store.db import Database, session_scope
 from bot.store.models import MatchRound, Participant, RoundStatus, SkillKind, Status
@@ -50,7 +50,6 @@ def deliver_round(
         if outcome.reason is not None:
             # Somebody of the pair cannot take part (left, paused, unreachable): the other is
             # told; whoever is no longer active is skipped below.
-            report.skipped += 1
             for pid in (planned.mentor_id, planned.mentee_id):
                 left_out.setdefault(pid, outcome.reason)
         elif not outcome.failed:
@@ -65,7 +64,7 @@ def deliver_round(
         if not active:
             continue
         t = translator(users.language(user_id))
-        if _post(client, user_id, unmatched_message(t, reason)):
+        if post_quietly(client, user_id, unmatched_message(t, reason), what="a not-matched note"):
             report.told += 1
     with session_scope(db.sessions) as session:
         fresh = session.get(MatchRound, round_.id)
@@ -137,18 +136,8 @@ def _deliver_pair(
         topic = first_topic(t, catalog, list(planned.covered))
         intro = intro_message(t, catalog, pair, mentor_offers=offers, topic=topic)
         channel = str(pair.channel_id)
-    _post(client, channel, intro)
+    post_quietly(client, channel, intro, what="an intro", ref=f"round {round_.id}")
     return _Outcome(created=1)
-
-
-def _post(client: WebClient, channel: str, message: Message) -> bool:
-    try:
-        client.chat_postMessage(channel=channel, **message.as_kwargs())
-    except SlackApiError as exc:
-        # No channel or user id here: that someone was not matched is itself personal.
-        log.error("Could not post a matching message: %s", exc.response.get("error"))
-        return False
-    return True
 
 
 def _unreachable_members(

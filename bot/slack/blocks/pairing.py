@@ -436,8 +436,3 @@ def pair_refused(t: Translator, refusal: PairRefusal) -> Message:
             PairRefusal.ENDED: t._("This pairing has already ended."),
         }[refusal]
     )
-
-
-def unreachable_partner(t: Translator) -> Message:
-    """For someone whose planned partner could not be reached in Slack."""
-    return unmatched_message(t, "unreachable")

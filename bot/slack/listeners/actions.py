@@ -7,12 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import enrollment, pairing
 from bot.services.pairing import RoundRefusal
 from bot.slack.blocks import messages
-from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import (
     not_admin,
     pairing_ended,
@@ -41,6 +39,7 @@ from bot.slack.listeners.common import (
     team_of,
 )
 from bot.slack.metadata import ModalMeta
+from bot.slack.posting import post_quietly
 from bot.slack.rounds import deliver_round
 from bot.store.models import Role, RoundStatus
 
@@ -110,10 +109,9 @@ def _erase(client: WebClient, context: BoltContext) -> bool:
     deps.users.forget(user_id)
     for partner in partners:
         told = pairing_ended_by_partner(deps.t_for(partner), user_id, left=True)
-        try:
-            client.chat_postMessage(channel=partner, **told.as_kwargs())
-        except SlackApiError as exc:
-            log.warning("Could not tell a partner about a leave: %s", exc.response.get("error"))
+        post_quietly(
+            client, partner, told, what="a partner notice", ref=context.get("correlation_id")
+        )
     return erased
 
 
@@ -252,15 +250,10 @@ def doesnt_fit_clicked(
         return
     if first_time:
         for admin, message in notices.items():
-            _best_effort_dm(client, admin, message)
+            post_quietly(
+                client, admin, message, what="an HR notice", ref=context.get("correlation_id")
+            )
     respond(replace_original=False, response_type="ephemeral", **repair_noted(t).as_kwargs())
-
-
-def _best_effort_dm(client: WebClient, channel: str, message: Message) -> None:
-    try:
-        client.chat_postMessage(channel=channel, **message.as_kwargs())
-    except SlackApiError as exc:
-        log.warning("Could not deliver a notice: %s", exc.response.get("error"))
 
 
 def end_pair_clicked(
@@ -275,7 +268,6 @@ def end_pair_clicked(
         )
         pairing.end_pair(pair, ended_by=actor)
         partner = pairing.partner_of(pair, actor.id).slack_user_id
-    _best_effort_dm(
-        client, partner, pairing_ended_by_partner(deps.t_for(partner), user_id, left=False)
-    )
+    told = pairing_ended_by_partner(deps.t_for(partner), user_id, left=False)
+    post_quietly(client, partner, told, what="a partner notice", ref=context.get("correlation_id"))
     respond(replace_original=False, response_type="ephemeral", **pairing_ended(t).as_kwargs())

@@ -19,6 +19,7 @@ from bot.slack.blocks.profile import join_modal, pause_modal, skills_modal
 from bot.slack.deps import Deps
 from bot.slack.forms import empty_profile, profile_from_participant
 from bot.slack.metadata import ModalMeta
+from bot.slack.posting import post_quietly
 from bot.store.models import SkillKind
 
 log = logging.getLogger(__name__)
@@ -102,14 +103,13 @@ def publish_home(client: WebClient, context: BoltContext, t: Translator | None =
 
 def notify(client: WebClient, context: BoltContext, message: Message) -> None:
     """DM the acting person a confirmation; best effort, as their change is already saved."""
-    try:
-        client.chat_postMessage(channel=str(context.user_id), **message.as_kwargs())
-    except SlackApiError as exc:
-        log.warning(
-            "Could not send a confirmation [ref=%s]: %s",
-            context.get("correlation_id"),
-            exc.response.get("error"),
-        )
+    post_quietly(
+        client,
+        str(context.user_id),
+        message,
+        what="a confirmation",
+        ref=context.get("correlation_id"),
+    )
 
 
 def refresh_home(client: WebClient, context: BoltContext, t: Translator | None = None) -> None:
