@@ -9,6 +9,8 @@ import email.parser
 import email.policy
 import hashlib
 import json
+import math
+import random
 import secrets
 import string
 import threading
@@ -49,6 +51,8 @@ _UNIVERSAL_ARGS = {"token", "team_id"}
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 # Methods that take the app-level token (xapp-…) instead of the bot token.
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods inject_faults() leaves alone unless named: start-up and Socket Mode connects.
+_FAULT_EXEMPT_METHODS = frozenset({"auth.test", "apps.connections.open"})
 SLACKBOT_ID = "USLACKBOT"
 
 
@@ -89,6 +93,40 @@ class _Fault:
     error: str | None
     status: int
     retry_after: int | None
+
+
+@dataclass
+class _RateLimit:
+    """A token bucket: ``burst`` tokens at most, refilled at ``per_second`` tokens/s."""
+
+    per_second: float
+    burst: int
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> float | None:
+        """Spend one token and return None, or return the seconds until one is available."""
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(float(self.burst), self.tokens + elapsed * self.per_second)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return None
+        return (1.0 - self.tokens) / self.per_second
+
+
+@dataclass
+class _FaultInjection:
+    rate: float
+    statuses: tuple[int, ...]
+    retry_after: int
+    methods: frozenset[str] | None
+    rng: random.Random
+
+    def applies_to(self, method: str) -> bool:
+        if self.methods is None:
+            return method not in _FAULT_EXEMPT_METHODS
+        return method in self.methods
 
 
 @dataclass
@@ -229,6 +267,11 @@ class FakeSlack:
         self._triggers: dict[str, _Trigger] = {}
         self._hooks: dict[str, _Hook] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._rate_limits: dict[str, _RateLimit] = {}
+        self._injection: _FaultInjection | None = None
+        # Calls answered 429 by set_rate_limit(), and calls failed by inject_faults(), per method.
+        self.rate_limited: dict[str, int] = {}
+        self.injected_faults: dict[str, int] = {}
         self._last_ts_us = 0
         self._counter = 0
         self._server: LocalServer | None = None
@@ -380,6 +423,78 @@ class FakeSlack:
             for _ in range(times):
                 queue.append(_Fault(error=error, status=status, retry_after=retry_after))
 
+    def set_rate_limit(
+        self, method: str, per_second: float | None, *, burst: int | None = None
+    ) -> None:
+        """Rate-limit one Web API method with a token bucket (None: remove the limit).
+
+        The bucket starts full with ``burst`` tokens (default ``max(1, ceil(per_second))``)
+        and refills ``per_second`` tokens a second. A call that finds it empty is answered
+        like Slack does: HTTP 429, ``Retry-After`` in whole seconds, ``ratelimited``; it is
+        not handled and is counted in ``rate_limited[method]`` (not a violation).
+        """
+        if method_spec(method) is None:
+            raise ValueError(f"{method!r} is not a Slack Web API method")
+        if per_second is None:
+            with self._lock:
+                self._rate_limits.pop(method, None)
+            return
+        if not (math.isfinite(per_second) and per_second > 0):
+            raise ValueError("per_second must be a positive number (or None)")
+        capacity = max(1, math.ceil(per_second)) if burst is None else burst
+        if capacity < 1:
+            raise ValueError("burst must be at least 1")
+        with self._lock:
+            self._rate_limits[method] = _RateLimit(
+                per_second=float(per_second),
+                burst=capacity,
+                tokens=float(capacity),
+                updated=time.monotonic(),
+            )
+
+    def inject_faults(
+        self,
+        rate: float,
+        *,
+        statuses: tuple[int, ...] = (429, 500),
+        retry_after: int = 1,
+        methods: Iterable[str] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        """Fail a random fraction ``rate`` of Web API calls (0: stop); not violations.
+
+        Each failure picks a status from ``statuses`` uniformly: 429 answers ``ratelimited``
+        with ``Retry-After: retry_after``, 503 ``service_unavailable``, other 5xx
+        ``fatal_error``. Applies to ``methods``, or to every method but auth.test and
+        apps.connections.open when None. Failed calls are not handled and are counted in
+        ``injected_faults[method]``. ``seed`` makes the sequence of draws reproducible.
+        """
+        if not (0.0 <= rate <= 1.0):
+            raise ValueError("rate must be between 0 and 1")
+        if rate == 0:
+            with self._lock:
+                self._injection = None
+            return
+        statuses = tuple(statuses)
+        if not statuses or any(s != 429 and not 500 <= s <= 599 for s in statuses):
+            raise ValueError("statuses must be non-empty and each 429 or 5xx")
+        if retry_after < 0:
+            raise ValueError("retry_after must be >= 0")
+        chosen: frozenset[str] | None = None
+        if methods is not None:
+            chosen = frozenset([methods] if isinstance(methods, str) else methods)
+            unknown = sorted(m for m in chosen if method_spec(m) is None)
+            if unknown:
+                raise ValueError(f"not Slack Web API methods: {', '.join(unknown)}")
+        with self._lock:
+            self._injection = _FaultInjection(
+                rate=rate,
+                statuses=statuses,
+                retry_after=retry_after,
+                methods=chosen,
+                rng=random.Random(seed),  # noqa: S311 - fault injection, not cryptography
+            )
+
     def new_trigger_id(self, user_id: str | None = None, *, view_id: str | None = None) -> str:
         """Issue a trigger_id (valid ``trigger_ttl`` s, single use) as an interaction would."""
         with self._lock:
@@ -405,7 +520,7 @@ class FakeSlack:
         return self.base_url + path
 
     def reset(self) -> None:
-        """Forget calls, violations, messages, views, triggers, faults; keep users and channels."""
+        """Forget calls, violations, messages, views, faults, rate limits; keep users, channels."""
         with self._lock:
             self.calls.clear()
             self.violations.clear()
@@ -418,6 +533,10 @@ class FakeSlack:
             self._triggers.clear()
             self._hooks.clear()
             self._faults.clear()
+            self._rate_limits.clear()
+            self._injection = None
+            self.rate_limited.clear()
+            self.injected_faults.clear()
 
     # ------------------------------------------------------------------ assertions
     def calls_to(self, method: str) -> list[Call]:
@@ -612,7 +731,7 @@ class FakeSlack:
                         "response_metadata": {"messages": [f"missing field: {m}" for m in missing]}
                     },
                 )
-            fault = self._take_fault(method)
+            fault = self._take_fault(method) or self._throttle(method)
             if fault is not None:
                 status, extra_headers, response = self._fault_response(fault)
             else:
@@ -665,6 +784,28 @@ class FakeSlack:
         with self._lock:
             queue = self._faults.get(key)
             return queue.popleft() if queue else None
+
+    def _throttle(self, method: str) -> _Fault | None:
+        """Apply the method's rate limit, then random fault injection; None lets it through."""
+        with self._lock:
+            limit = self._rate_limits.get(method)
+            if limit is not None:
+                wait = limit.take(time.monotonic())
+                if wait is not None:
+                    self.rate_limited[method] = self.rate_limited.get(method, 0) + 1
+                    # Slack's Retry-After is whole seconds, and never tells a client to retry now.
+                    return _Fault(error=None, status=429, retry_after=max(1, math.ceil(wait)))
+            injection = self._injection
+            if injection is None or not injection.applies_to(method):
+                return None
+            if injection.rng.random() >= injection.rate:
+                return None
+            status = injection.rng.choice(injection.statuses)
+            self.injected_faults[method] = self.injected_faults.get(method, 0) + 1
+            if status == 429:
+                return _Fault(error=None, status=429, retry_after=injection.retry_after)
+            error = "service_unavailable" if status == 503 else "fatal_error"
+            return _Fault(error=error, status=status, retry_after=None)
 
     @staticmethod
     def _fault_response(fault: _Fault) -> tuple[int, dict[str, str], dict[str, Any]]:

@@ -492,6 +492,140 @@ def test_injected_errors_and_server_errors_are_not_violations(
     assert fake.violations == []
 
 
+@pytest.fixture
+def bare(fake: FakeSlack) -> WebClient:
+    """A client that retries nothing, so every 429 and 5xx reaches the test."""
+    return WebClient(token=fake.bot_token, base_url=fake.api_url, timeout=5, retry_handlers=[])
+
+
+def post_status(client: WebClient, text: str = "hi") -> int:
+    try:
+        return client.chat_postMessage(channel="U1", text=text).status_code
+    except SlackApiError as err:
+        return err.response.status_code
+
+
+def test_a_rate_limit_allows_a_burst_then_answers_429_without_handling_the_call(
+    fake: FakeSlack, bare: WebClient
+) -> None:
+    fake.set_rate_limit("chat.postMessage", 0.5, burst=2)
+    assert bare.chat_postMessage(channel="U1", text="1")["ok"]
+    assert bare.chat_postMessage(channel="U1", text="2")["ok"]
+    with pytest.raises(SlackApiError) as err:
+        bare.chat_postMessage(channel="U1", text="3")
+    assert err.value.response.status_code == 429
+    assert err.value.response.data == {"ok": False, "error": "ratelimited"}
+    # One token takes 2 s at 0.5/s; Retry-After is whole seconds and never 0.
+    assert 1 <= int(err.value.response.headers["Retry-After"]) <= 2
+    assert [m["text"] for m in fake.messages] == ["1", "2"]
+    assert fake.calls_to("chat.postMessage")[-1].status == 429
+    assert fake.rate_limited == {"chat.postMessage": 1}
+    assert bare.users_info(user="U1")["ok"]  # other methods are not limited
+    assert fake.violations == []
+
+
+def test_a_rate_limited_method_passes_again_once_the_bucket_refills(
+    fake: FakeSlack, bare: WebClient
+) -> None:
+    fake.set_rate_limit("users.info", 2.5)  # burst defaults to ceil(2.5) = 3
+    assert [bare.users_info(user="U1").status_code for _ in range(3)] == [200] * 3
+    fake.set_rate_limit("chat.postMessage", 10, burst=3)
+    assert [post_status(bare) for _ in range(4)] == [200, 200, 200, 429]
+    assert fake.calls_to("chat.postMessage")[-1].response["error"] == "ratelimited"
+    time.sleep(0.15)  # one token takes 0.1 s at 10/s
+    assert post_status(bare, "refilled") == 200
+    assert fake.messages[-1]["text"] == "refilled"
+    assert fake.rate_limited == {"chat.postMessage": 1}
+
+
+def test_a_rate_limit_of_none_removes_it(fake: FakeSlack, bare: WebClient) -> None:
+    fake.set_rate_limit("chat.postMessage", 0.1)
+    assert [post_status(bare) for _ in range(2)] == [200, 429]
+    fake.set_rate_limit("chat.postMessage", None)
+    assert [post_status(bare) for _ in range(3)] == [200] * 3
+    with pytest.raises(ValueError, match="not a Slack Web API method"):
+        fake.set_rate_limit("chat.postMessages", 1)
+    with pytest.raises(ValueError, match="positive"):
+        fake.set_rate_limit("chat.postMessage", 0)
+
+
+def test_queued_faults_come_before_the_rate_limit_and_spend_no_token(
+    fake: FakeSlack, bare: WebClient
+) -> None:
+    fake.set_rate_limit("chat.postMessage", 0.1, burst=1)
+    fake.fail_next("chat.postMessage", error="channel_not_found")
+    with pytest.raises(SlackApiError) as err:
+        bare.chat_postMessage(channel="U1", text="x")
+    assert err.value.response["error"] == "channel_not_found"
+    assert [post_status(bare) for _ in range(2)] == [200, 429]
+
+
+def test_injected_faults_at_rate_one_fail_every_call_and_store_nothing(
+    fake: FakeSlack, bare: WebClient
+) -> None:
+    fake.inject_faults(1.0, statuses=(500,))
+    for i in range(5):
+        with pytest.raises(SlackApiError) as err:
+            bare.chat_postMessage(channel="U1", text=str(i))
+        assert err.value.response.status_code == 500
+        assert err.value.response.data == {"ok": False, "error": "fatal_error"}
+    assert fake.messages == []
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [500] * 5
+    assert fake.injected_faults == {"chat.postMessage": 5}
+    assert bare.auth_test()["ok"]  # exempt unless named
+    assert fake.violations == []
+
+
+def test_injected_faults_hit_about_the_requested_fraction(fake: FakeSlack, bare: WebClient) -> None:
+    fake.inject_faults(0.2, seed=7, statuses=(429, 500, 503))
+    statuses = [post_status(bare) for _ in range(400)]
+    failed = [s for s in statuses if s != 200]
+    assert 0.12 <= len(failed) / 400 <= 0.28
+    assert set(failed) == {429, 500, 503}
+    assert fake.injected_faults == {"chat.postMessage": len(failed)}
+    assert len(fake.messages) == 400 - len(failed)
+    errors = {c.status: c.response["error"] for c in fake.calls if c.status != 200}
+    assert errors == {429: "ratelimited", 500: "fatal_error", 503: "service_unavailable"}
+
+    fake.reset()
+    fake.inject_faults(0.2, seed=7, statuses=(429, 500, 503))
+    assert [post_status(bare) for _ in range(60)] == statuses[:60]  # same seed, same faults
+
+
+@pytest.mark.parametrize("retry_after", [0, 3])
+def test_injected_429s_carry_the_configured_retry_after(
+    fake: FakeSlack, bare: WebClient, retry_after: int
+) -> None:
+    fake.inject_faults(1.0, statuses=(429,), retry_after=retry_after, methods=["users.info"])
+    with pytest.raises(SlackApiError) as err:
+        bare.users_info(user="U1")
+    assert err.value.response.status_code == 429
+    assert err.value.response.headers["Retry-After"] == str(retry_after)
+    assert err.value.response["error"] == "ratelimited"
+    assert bare.chat_postMessage(channel="U1", text="not targeted")["ok"]
+    assert fake.injected_faults == {"users.info": 1}
+
+
+def test_inject_faults_zero_and_reset_turn_everything_off(fake: FakeSlack, bare: WebClient) -> None:
+    fake.inject_faults(1.0)
+    assert post_status(bare) != 200
+    fake.inject_faults(0)
+    assert post_status(bare) == 200
+
+    fake.inject_faults(1.0, methods=["chat.postMessage"])
+    fake.set_rate_limit("users.info", 0.1)
+    bare.users_info(user="U1")
+    with pytest.raises(SlackApiError):
+        bare.users_info(user="U1")
+    assert fake.injected_faults and fake.rate_limited
+    fake.reset()
+    assert (fake.injected_faults, fake.rate_limited) == ({}, {})
+    assert post_status(bare) == 200
+    assert all(bare.users_info(user="U1")["ok"] for _ in range(3))
+    with pytest.raises(ValueError, match="429 or 5xx"):
+        fake.inject_faults(0.5, statuses=(404,))
+
+
 # --------------------------------------------------------------------------- response_url
 def test_response_url_posts_are_recorded_and_validated(fake: FakeSlack) -> None:
     url = fake.response_url("commands", user_id="U1")
