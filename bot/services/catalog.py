@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class SkillDef:
     category: str
     labels: dict[str, str]
     topics: dict[str, str] = field(default_factory=dict)
+    nudge_topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,16 @@ def _labels(raw: dict[str, object], where: str) -> dict[str, str]:
         if not isinstance(text, str) or not text.strip() or len(text) > LABEL_MAX:
             raise CatalogError(f"{where}: label {lang!r} must be 1-{LABEL_MAX} characters")
     return {lang: str(text).strip() for lang, text in labels.items()}
+
+
+def _nudge_topics(raw: object, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict) or any(
+        not isinstance(items, list)
+        or any(not isinstance(v, str) or not 0 < len(v) <= TOPIC_MAX for v in items)
+        for items in raw.values()
+    ):
+        raise CatalogError(f"{where}: nudge_topics must be lists of 1-{TOPIC_MAX} character texts")
+    return {lang: tuple(raw[lang]) for lang in SUPPORTED_LANGUAGES if lang in raw}
 
 
 def parse_catalog(text: str, source: str) -> CatalogDef:
@@ -78,6 +90,7 @@ def parse_catalog(text: str, source: str) -> CatalogDef:
                 category=str(raw.get("category", "")),
                 labels=_labels(raw, where),
                 topics={k: v for k, v in topics.items() if k in SUPPORTED_LANGUAGES},
+                nudge_topics=_nudge_topics(raw.get("nudge_topics", {}), where),
             )
         )
     return CatalogDef(categories=categories, skills=tuple(skills))
@@ -103,6 +116,20 @@ def load_catalog(extra_file: Path | None = None) -> CatalogDef:
     if unknown:
         raise CatalogError(f"skills use undeclared categories: {', '.join(unknown)}")
     return merged
+
+
+def session_topic(
+    catalog: CatalogDef, skill_keys: Sequence[str], language: str, index: int
+) -> str | None:
+    """The jour-fixe topic for session `index`, rotating through the skills' nudge topics."""
+    by_key = {s.key: s for s in catalog.skills}
+    collected = [
+        topic
+        for key in skill_keys
+        if (spec := by_key.get(key)) is not None
+        for topic in (spec.nudge_topics.get(language) or spec.nudge_topics.get("en", ()))
+    ]
+    return collected[index % len(collected)] if collected else None
 
 
 def sync_catalog(catalog: CatalogDef, *, session: Session) -> None:

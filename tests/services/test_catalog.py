@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.catalog import CatalogError, active_skills, load_catalog, sync_catalog
+from bot.services.catalog import (
+    CatalogDef,
+    CatalogError,
+    SkillDef,
+    active_skills,
+    load_catalog,
+    session_topic,
+    sync_catalog,
+)
 from bot.store.models import Skill
 
 
@@ -28,6 +36,14 @@ def test_the_default_catalog_covers_the_core_digital_skills_in_both_languages() 
         assert all(0 < len(label) <= 75 for label in skill.labels.values())
     for labels in catalog.categories.values():
         assert set(labels) == {"en", "de"}
+
+
+def test_every_shipped_skill_has_three_nudge_topics_in_both_languages() -> None:
+    for skill in load_catalog().skills:
+        assert set(skill.nudge_topics) == {"en", "de"}, skill.key
+        for topics in skill.nudge_topics.values():
+            assert len(topics) == 3, skill.key
+            assert all(0 < len(topic) <= 150 for topic in topics), skill.key
 
 
 def test_an_operator_file_adds_and_overrides_skills(tmp_path: Path) -> None:
@@ -59,6 +75,23 @@ def test_an_operator_file_adds_and_overrides_skills(tmp_path: Path) -> None:
             "1-75 characters",
         ),
         ("not = [valid toml", "skills.toml"),
+        (
+            '[[skill]]\nkey = "ok_key"\ncategory = "ai"\nen = "x"\nnudge_topics.en = "x"\n',
+            "skill #1: nudge_topics",
+        ),
+        (
+            '[[skill]]\nkey = "ok_key"\ncategory = "ai"\nen = "x"\nnudge_topics = ["x"]\n',
+            "skill #1: nudge_topics",
+        ),
+        (
+            '[[skill]]\nkey = "ok_key"\ncategory = "ai"\nen = "x"\nnudge_topics.en = ["a", ""]\n',
+            "skill #1: nudge_topics",
+        ),
+        (
+            '[[skill]]\nkey = "ok_key"\ncategory = "ai"\nen = "x"\n'
+            'nudge_topics.de = ["' + "x" * 151 + '"]\n',
+            "skill #1: nudge_topics",
+        ),
     ],
 )
 def test_a_malformed_operator_file_is_refused_with_its_location(
@@ -96,3 +129,68 @@ def test_sync_upserts_labels_and_retires_skills_no_longer_declared(
     # Clean up the extra reference row so later tests see the shipped catalog only.
     session.delete(retired)
     session.commit()
+
+
+def test_nudge_topics_keep_only_supported_languages_and_follow_an_override(
+    tmp_path: Path,
+) -> None:
+    extra = tmp_path / "skills.toml"
+    extra.write_text(
+        '[[skill]]\nkey = "social_media"\ncategory = "communication"\nen = "Social"\n'
+        'nudge_topics.en = ["Post once"]\nnudge_topics.fr = ["Publier"]\n',
+        encoding="utf-8",
+    )
+    by_key = {s.key: s for s in load_catalog(extra).skills}
+    assert by_key["social_media"].nudge_topics == {"en": ("Post once",)}
+    assert len(by_key["prompting"].nudge_topics["de"]) == 3
+
+
+def _rotation_catalog() -> CatalogDef:
+    return CatalogDef(
+        categories={"ai": {"en": "AI"}},
+        skills=(
+            SkillDef("one", "ai", {"en": "One"}, nudge_topics={"en": ("a1", "a2"), "de": ("d1",)}),
+            SkillDef("two", "ai", {"en": "Two"}, nudge_topics={"en": ("b1",)}),
+            SkillDef("bare", "ai", {"en": "Bare"}),
+        ),
+    )
+
+
+def test_session_topic_rotates_through_the_skills_in_order_and_wraps() -> None:
+    catalog = _rotation_catalog()
+    assert [session_topic(catalog, ["one", "two"], "en", i) for i in range(4)] == [
+        "a1",
+        "a2",
+        "b1",
+        "a1",
+    ]
+    assert [session_topic(catalog, ["two", "one"], "en", i) for i in range(3)] == [
+        "b1",
+        "a1",
+        "a2",
+    ]
+
+
+def test_session_topic_falls_back_to_english_per_skill() -> None:
+    catalog = _rotation_catalog()
+    assert [session_topic(catalog, ["one", "two"], "de", i) for i in range(3)] == [
+        "d1",
+        "b1",
+        "d1",
+    ]
+
+
+def test_session_topic_is_none_without_known_skills_or_topics() -> None:
+    catalog = _rotation_catalog()
+    assert session_topic(catalog, [], "en", 0) is None
+    assert session_topic(catalog, ["unknown"], "en", 3) is None
+    assert session_topic(catalog, ["bare", "unknown"], "de", 1) is None
+    assert session_topic(catalog, ["unknown", "two"], "de", 5) == "b1"
+
+
+def test_session_topic_uses_the_shipped_catalog() -> None:
+    catalog = load_catalog()
+    by_key = {s.key: s for s in catalog.skills}
+    expected = by_key["prompting"].nudge_topics["de"] + by_key["dashboards"].nudge_topics["de"]
+    keys = ["prompting", "dashboards"]
+    assert [session_topic(catalog, keys, "de", i) for i in range(6)] == list(expected)
