@@ -17,9 +17,11 @@ from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.services import pairing
 from bot.services.catalog import CatalogDef, load_catalog
+from bot.services.jour_fixe import MeetingRefused
 from bot.slack.blocks import messages
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.errors import apology_view
+from bot.slack.blocks.jour_fixe import meeting_refused
 from bot.slack.blocks.pairing import pair_refused, round_refused
 from bot.slack.deps import Deps
 from bot.slack.listeners import register_all
@@ -177,6 +179,8 @@ def _refusal_message(error: Exception, t: Translator) -> Message | None:
         return pair_refused(t, error.reason)
     if isinstance(error, pairing.RoundRefused):
         return round_refused(t, error.reason)
+    if isinstance(error, MeetingRefused):
+        return meeting_refused(t, error.reason)
     return None
 
 

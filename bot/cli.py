@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import signal
 import sys
@@ -151,9 +152,9 @@ def _serve_http(
         if scheduler:
             from bot.scheduling import start_scheduler
 
-            # Runs in the gunicorn master: one per serve process, not per worker. Keeping it
-            # to one per deployment needs the PostgreSQL advisory lock (jour-fixe issue).
-            start_scheduler(Database(settings.database_url))
+            # Runs in the gunicorn master: one per serve process, not per worker; the leader
+            # lock keeps it to one per deployment.
+            start_scheduler(Database(settings.database_url), settings, catalog=catalog)
 
     Server().run()
     return 0
@@ -183,7 +184,7 @@ def _serve_socket_mode(
     if scheduler:
         from bot.scheduling import start_scheduler
 
-        start_scheduler(db)
+        start_scheduler(db, settings, catalog=catalog)
     log.info("Connecting to Slack over Socket Mode (health checks on port %d)", port)
     # Bolt's handler.start() waits forever; wait on our own event so SIGTERM exits cleanly.
     stop = threading.Event()
@@ -274,6 +275,75 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
     return 0
 
 
+def _ready(settings: Settings) -> tuple[Database, CatalogDef] | int:
+    db = Database(settings.database_url)
+    catalog = load_catalog(settings.mentor_skills_file)
+    problem = _check_store(db, catalog)
+    if problem:
+        db.dispose()
+        return _fail(problem, EXIT_SCHEMA)
+    _preflight(settings)
+    return db, catalog
+
+
+def _instant(raw: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not an ISO-8601 instant such as 2026-12-02T08:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} has no offset: add Z or +01:00")
+    return moment.astimezone(dt.UTC)
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    """One planner and dispatcher pass, synchronously, as of --now (default: the clock)."""
+    from bot.scheduling import dispatch_client, make_dispatcher, tick
+
+    settings = load_settings()
+    _configure_logging(settings.log_level)
+    ready = _ready(settings)
+    if isinstance(ready, int):
+        return ready
+    db, catalog = ready
+    try:
+        dispatcher = make_dispatcher(settings, db, dispatch_client(settings), catalog)
+        result = tick(settings, db, dispatcher, args.now)
+    finally:
+        db.dispose()
+    plan, sent = result.plan, result.dispatch
+    print(
+        f"mentor-bot: planned {plan.jour_fixes} jour fixes and {plan.messages} messages, "
+        f"closed {plan.closed} as missed; sent {sent.sent}, missed {sent.missed}, "
+        f"cancelled {sent.cancelled}, failed {sent.failed}, retrying {sent.retried}"
+    )
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run the scheduler alone (no web server), until SIGTERM or SIGINT."""
+    from bot.scheduling import start_scheduler
+
+    settings = load_settings()
+    _configure_logging(settings.log_level)
+    ready = _ready(settings)
+    if isinstance(ready, int):
+        return ready
+    db, catalog = ready
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = start_scheduler(db, settings, catalog=catalog)
+    log.info("Scheduler running; it plans and sends while it holds the scheduler lock")
+    stop.wait()
+    log.info("Stopping the scheduler")
+    scheduler.shutdown(wait=True)
+    db.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(prog="mentor-bot", description="Reverse-mentoring Slack bot.")
@@ -297,6 +367,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--team", help="Slack team id (default: the token's team)")
     match.set_defaults(func=cmd_match)
+    tick_parser = sub.add_parser(
+        "tick", help="plan and send due jour-fixe messages once, synchronously"
+    )
+    tick_parser.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        help="act as of this instant (ISO 8601 with offset, e.g. 2026-12-02T08:00:00Z)",
+    )
+    tick_parser.set_defaults(func=cmd_tick)
+    sched = sub.add_parser("scheduler", help="run the scheduler alone, without serving Slack")
+    sched.set_defaults(func=cmd_scheduler)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,48 @@ class Settings(DatabaseSettings):
     web_concurrency: int = Field(default=2, ge=1, le=64)
     # How long a users.info answer (locale, timezone) is reused; the method is Tier 4.
     mentor_user_cache_seconds: int = Field(default=600, ge=0)
+    # Jour-fixe nudges: by default on the morning of the jour fixe at this local time; with a
+    # lead in hours, that long before it instead. Always inside the send window, never on
+    # a weekend.
+    mentor_nudge_time: dt.time = dt.time(9, 0)
+    mentor_nudge_lead_hours: float | None = Field(default=None, gt=0, le=72)
+    # Local hours in which the bot may DM anyone at all ("08:00-19:00"): quiet hours outside.
+    mentor_send_window: Annotated[tuple[dt.time, dt.time], NoDecode] = (
+        dt.time(8, 0),
+        dt.time(19, 0),
+    )
+    # "Did you meet?" goes out this long after the planned time if nobody answered.
+    mentor_checkin_after_hours: float = Field(default=2.0, ge=0.5, le=48)
+    # At most this many unsolicited bot DMs per person in any 7 days.
+    mentor_weekly_dm_budget: int = Field(default=3, ge=1, le=50)
+    # Pacing of chat.postMessage for the whole workspace (Slack allows about 1/s, with bursts).
+    mentor_send_rate: float = Field(default=1.0, gt=0, le=1000)
+    mentor_send_burst: int = Field(default=3, ge=1, le=1000)
+    # A message that still fails after this many attempts (5xx, timeouts) is marked failed.
+    mentor_send_max_attempts: int = Field(default=5, ge=1, le=20)
+    # How long a claimed outbox row stays with its dispatcher before another may take it.
+    mentor_dispatch_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # How often the scheduler plans and dispatches.
+    mentor_tick_seconds: int = Field(default=30, ge=1, le=3600)
+
+    @field_validator("mentor_send_window", mode="before")
+    @classmethod
+    def _parse_window(cls, value: object) -> tuple[dt.time, dt.time]:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", value)
+            if not match:
+                raise ValueError("must look like 08:00-19:00")
+            try:
+                start, end = (dt.time.fromisoformat(m.zfill(5)) for m in match.groups())
+            except ValueError:
+                raise ValueError("must look like 08:00-19:00") from None
+        elif isinstance(value, tuple | list) and len(value) == 2:
+            start, end = value
+        else:
+            raise ValueError("must look like 08:00-19:00")
+        if not start < end:
+            raise ValueError("the window must start before it ends, within one day")
+        return start, end
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -1,14 +1,29 @@
-"""APScheduler set-up: short ticks over our own tables (see GUIDE §1, the scheduler design)."""
+"""APScheduler set-up: short ticks over our own tables (see GUIDE §1, the scheduler design).
+
+APScheduler only runs three in-memory interval jobs: the planner (due occurrences -> outbox
+rows), the dispatcher (outbox rows -> Slack) and housekeeping. Every job first makes sure this
+process holds the leader lock, so a second scheduler against the same database stays idle.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 
+from bot.config import Settings
+from bot.scheduling.compose import render
+from bot.scheduling.dispatcher import Dispatcher, DispatchStats, Pacer
+from bot.scheduling.lock import LeaderLock
 from bot.services import enrollment
+from bot.services import jour_fixe as jour_fixes
+from bot.services.catalog import CatalogDef
 from bot.services.clock import utc_now
+from bot.services.timing import Timing
 from bot.store.db import Database, session_scope
 from bot.store.queries import forget_old_events
 
@@ -26,19 +41,188 @@ def housekeeping(db: Database, now: dt.datetime | None = None) -> None:
         log.info("Housekeeping: %d pauses ended, %d old event ids dropped", resumed, forgotten)
 
 
-def start_scheduler(db: Database) -> BackgroundScheduler:
-    """Start the in-memory scheduler that runs our ticks; jobs live in code, state in our tables."""
-    scheduler = BackgroundScheduler(
-        timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1}
+def timing_from(settings: Settings) -> Timing:
+    """The message timing rules as configured."""
+    lead = settings.mentor_nudge_lead_hours
+    return Timing(
+        nudge_time=settings.mentor_nudge_time,
+        nudge_lead=dt.timedelta(hours=lead) if lead else None,
+        window=settings.mentor_send_window,
+        checkin_after=dt.timedelta(hours=settings.mentor_checkin_after_hours),
+        weekly_budget=settings.mentor_weekly_dm_budget,
     )
-    scheduler.add_job(
-        housekeeping,
-        "interval",
-        minutes=HOUSEKEEPING_MINUTES,
-        args=[db],
-        id="housekeeping",
-        next_run_time=dt.datetime.now(dt.UTC),
-        misfire_grace_time=HOUSEKEEPING_MINUTES * 60,
+
+
+def pacer_from(settings: Settings) -> Pacer:
+    """The workspace-wide chat.postMessage pace as configured."""
+    return Pacer(settings.mentor_send_rate, settings.mentor_send_burst)
+
+
+def dispatch_client(settings: Settings) -> WebClient:
+    """A Web API client for the dispatcher: 429s are handled by its pacer, not by sleeping."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
     )
-    scheduler.start()
-    return scheduler
+
+
+def make_dispatcher(
+    settings: Settings,
+    db: Database,
+    client: WebClient,
+    catalog: CatalogDef,
+    *,
+    pacer: Pacer | None = None,
+    owner: str | None = None,
+) -> Dispatcher:
+    """A dispatcher wired to the settings, the catalog and the message renderers."""
+    default_language = settings.mentor_default_language
+    return Dispatcher(
+        db,
+        client,
+        render=lambda row, subject, now: render(
+            row, subject, catalog=catalog, default_language=default_language, now=now
+        ),
+        timing=timing_from(settings),
+        pacer=pacer or pacer_from(settings),
+        lease=dt.timedelta(seconds=settings.mentor_dispatch_lease_seconds),
+        max_attempts=settings.mentor_send_max_attempts,
+        owner=owner,
+    )
+
+
+def plan_pass(db: Database, timing: Timing, now: dt.datetime | None = None) -> jour_fixes.PlanStats:
+    """One planner pass in its own transaction."""
+    with session_scope(db.sessions) as session:
+        stats = jour_fixes.plan(session=session, now=now or utc_now(), timing=timing)
+    if stats.jour_fixes or stats.closed or stats.ghost_checks:
+        log.info(
+            "Planner: %d jour fixes and %d messages planned, %d closed as missed, "
+            "%d pairs at risk, %d pause offers",
+            stats.jour_fixes,
+            stats.messages,
+            stats.closed,
+            len(stats.at_risk),
+            stats.ghost_checks,
+        )
+    return stats
+
+
+@dataclass
+class TickResult:
+    """What one synchronous planner and dispatcher pass did."""
+
+    plan: jour_fixes.PlanStats
+    dispatch: DispatchStats
+
+
+def tick(
+    settings: Settings,
+    db: Database,
+    dispatcher: Dispatcher,
+    now: dt.datetime | None = None,
+) -> TickResult:
+    """Plan, then dispatch everything due, as of `now` (the clock when None)."""
+    planned = plan_pass(db, timing_from(settings), now)
+    return TickResult(plan=planned, dispatch=dispatcher.run(now))
+
+
+class Scheduler:
+    """The background scheduler of one process, with its leader lock and a stop signal."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        settings: Settings | None = None,
+        dispatcher: Dispatcher | None = None,
+        lock: LeaderLock | None = None,
+    ) -> None:
+        self.db, self.settings, self.dispatcher = db, settings, dispatcher
+        self.lock = lock or LeaderLock(db)
+        self.stop = threading.Event()
+        self._aps = BackgroundScheduler(
+            timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1}
+        )
+
+    def get_jobs(self) -> list[object]:
+        """The APScheduler jobs (for tests and operators)."""
+        return list(self._aps.get_jobs())
+
+    def _leader(self) -> bool:
+        try:
+            held = self.lock.acquire()
+        except Exception:
+            log.exception("Could not check the scheduler lock")
+            return False
+        return held
+
+    def _housekeeping(self) -> None:
+        if self._leader():
+            housekeeping(self.db)
+
+    def _plan(self) -> None:
+        if self._leader() and self.settings is not None:
+            plan_pass(self.db, timing_from(self.settings))
+
+    def _dispatch(self) -> None:
+        if self._leader() and self.dispatcher is not None:
+            stats = self.dispatcher.run(stop=self.stop)
+            if stats.sent or stats.failed or stats.missed:
+                log.info(
+                    "Dispatcher: %d sent, %d missed, %d cancelled, %d failed, %d retries",
+                    stats.sent,
+                    stats.missed,
+                    stats.cancelled,
+                    stats.failed,
+                    stats.retried,
+                )
+
+    def start(self) -> Scheduler:
+        """Add the jobs and start ticking at once."""
+        now = dt.datetime.now(dt.UTC)
+        self._aps.add_job(
+            self._housekeeping,
+            "interval",
+            minutes=HOUSEKEEPING_MINUTES,
+            id="housekeeping",
+            next_run_time=now,
+            misfire_grace_time=HOUSEKEEPING_MINUTES * 60,
+        )
+        if self.settings is not None and self.dispatcher is not None:
+            seconds = self.settings.mentor_tick_seconds
+            for job_id, func in (("plan", self._plan), ("dispatch", self._dispatch)):
+                self._aps.add_job(
+                    func,
+                    "interval",
+                    seconds=seconds,
+                    id=job_id,
+                    next_run_time=now,
+                    misfire_grace_time=seconds,
+                )
+        self._aps.start()
+        return self
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop: the dispatcher hands its unsent rows back, and the lock is released."""
+        self.stop.set()
+        self._aps.shutdown(wait=wait)
+        self.lock.release()
+
+
+def start_scheduler(
+    db: Database,
+    settings: Settings | None = None,
+    *,
+    client: WebClient | None = None,
+    catalog: CatalogDef | None = None,
+) -> Scheduler:
+    """Start the in-memory scheduler; with settings, it also plans and sends jour-fixe messages."""
+    dispatcher = None
+    if settings is not None:
+        from bot.services.catalog import load_catalog
+
+        catalog = catalog or load_catalog(settings.mentor_skills_file)
+        dispatcher = make_dispatcher(settings, db, client or dispatch_client(settings), catalog)
+    return Scheduler(db, settings=settings, dispatcher=dispatcher).start()

@@ -41,6 +41,8 @@ PREVIEW_LIFETIME = dt.timedelta(hours=24)
 # How long a delivery may run before another press may take it over (it crashed).
 DELIVERY_LEASE = dt.timedelta(minutes=10)
 CADENCE_WEEKS = {Cadence.WEEKLY: 1, Cadence.BIWEEKLY: 2, Cadence.MONTHLY: 4}
+# Jour fixes happen in working hours, never in the 02:00-03:00 hour that DST skips or repeats.
+MEETING_EARLIEST, MEETING_LATEST = dt.time(6, 0), dt.time(21, 0)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.config import DatabaseSettings, Settings
 from bot.i18n import Translator, translator
+from bot.scheduling import make_dispatcher, pacer_from, timing_from
+from bot.scheduling.dispatcher import Pacer
 from bot.services.catalog import CatalogDef
 from bot.services.matching import MatchConfig
+from bot.services.timing import Timing
 from bot.slack.users import UserDirectory
 from bot.store.db import Database, session_scope
 
@@ -25,9 +29,22 @@ class Deps:
     catalog: CatalogDef
     users: UserDirectory
     skill_keys: set[str] = field(init=False)
+    timing: Timing = field(init=False)
+    # One pace for everything this process sends through the outbox.
+    pacer: Pacer = field(init=False)
 
     def __post_init__(self) -> None:
         self.skill_keys = {s.key for s in self.catalog.skills}
+        self.timing = timing_from(self.settings)
+        self.pacer = pacer_from(self.settings)
+
+    def send_now(self, client: WebClient, outbox_ids: list[int]) -> None:
+        """Send these outbox rows now if they are due (a click asked for them); else later."""
+        if outbox_ids:
+            dispatcher = make_dispatcher(
+                self.settings, self.db, client, self.catalog, pacer=self.pacer
+            )
+            dispatcher.run(ids=outbox_ids)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -78,3 +78,55 @@ class Actions(StrEnum):
     LEAVE_CONFIRM = "leave_confirm"
     LEAVE_CANCEL = "leave_cancel"
     OPEN_JOIN = "open_join"
+
+
+class NudgeActions(StrEnum):
+    """Buttons on a jour-fixe nudge; the value is the jour fixe's id."""
+
+    MET = "jf_met"
+    MOVE = "jf_move"
+    SKIP = "jf_skip"
+
+
+class CheckinActions(StrEnum):
+    """Buttons on "Did you meet?"; the value is the jour fixe's id."""
+
+    YES = "jf_checkin_yes"
+    NO = "jf_checkin_no"
+    MOVED = "jf_checkin_moved"
+
+
+# Rating buttons are `poll_rate_1` … `poll_rate_5` (action ids are unique per block).
+POLL_RATE_PREFIX = "poll_rate_"
+
+
+class PollActions(StrEnum):
+    """Buttons on a feedback poll; the value is the poll's id."""
+
+    SHARE = "poll_share"
+
+
+class ThoughtModal(StrEnum):
+    """The "Share a thought" modal: short agile feedback."""
+
+    CALLBACK = "poll_thought"
+    LEARNED = "fb_learned"
+    TRY_NEXT = "fb_try_next"
+    KEEP = "fb_keep"
+    STOP = "fb_stop"
+    START = "fb_start"
+
+
+class MoveModal(StrEnum):
+    """The modal that moves one jour fixe."""
+
+    CALLBACK = "jf_move_modal"
+    DATE = "jf_move_date"
+    TIME = "jf_move_time"
+
+
+class GhostActions(StrEnum):
+    """Buttons on "Would you like to pause?"."""
+
+    PAUSE = "ghost_pause"
+    KEEP = "ghost_keep"

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.slack.ids import POLL_RATE_PREFIX
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class ModalMeta:
     timezone: str | None = None
     editing: bool = False
     pair_id: int | None = None
+    jour_fixe_id: int | None = None
+    poll_id: int | None = None
 
     def dump(self) -> str:
         """Serialise for `private_metadata` (kept far below Slack's 3000-character cap)."""
@@ -27,6 +30,8 @@ class ModalMeta:
             "tz": self.timezone,
             "edit": self.editing,
             "pair": self.pair_id,
+            "jf": self.jour_fixe_id,
+            "poll": self.poll_id,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -45,5 +50,27 @@ class ModalMeta:
             role=role if role in ("mentor", "mentee") else None,
             timezone=tz if isinstance(tz, str) and 0 < len(tz) <= 64 else None,
             editing=data.get("edit") is True,
-            pair_id=pair if isinstance(pair := data.get("pair"), int) else None,
+            pair_id=_int(data.get("pair")),
+            jour_fixe_id=_int(data.get("jf")),
+            poll_id=_int(data.get("poll")),
         )
+
+
+def _int(value: object) -> int | None:
+    # bool is an int in Python; an id never is.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def button_id(value: object) -> int | None:
+    """The id a button carries, or None: values come back from the network, never trusted."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
+def rating_of(action_id: object) -> int | None:
+    """The rating 1-5 encoded in a rating button's action id, or None."""
+    if not isinstance(action_id, str) or not action_id.startswith(POLL_RATE_PREFIX):
+        return None
+    tail = action_id.removeprefix(POLL_RATE_PREFIX)
+    return int(tail) if tail in {"1", "2", "3", "4", "5"} else None

@@ -169,6 +169,8 @@ class Participant(Base):
         UTCDateTime(), default=utcnow, server_default=func.now()
     )
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The bot's DM channel with the person, cached: conversations.open is Tier 3.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(40))
 
     skills: Mapped[list[ParticipantSkill]] = relationship(
         back_populates="participant",
@@ -388,3 +390,144 @@ class RepairRequest(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
     requested_by: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MeetingStatus(enum.StrEnum):
+    """What became of one planned jour fixe."""
+
+    PLANNED = "planned"
+    MET = "met"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    MOVED = "moved"
+
+
+class JourFixe(Base):
+    """One occurrence of a pair's jour fixe: planned from the pair's rhythm, then answered."""
+
+    __tablename__ = "jour_fixe"
+    __table_args__ = (
+        # The natural key: planning the same occurrence twice, in any process, adds nothing.
+        UniqueConstraint("pair_id", "occurrence"),
+        Index("ix_jour_fixe_status_planned_at", "status", "planned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    # The local date of the regular slot (in the pair's zone); stays the key when moved.
+    occurrence: Mapped[dt.date] = mapped_column(Date)
+    planned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Set when the pair moved this one occurrence ("Move it" or "Moved").
+    moved_to: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.PLANNED
+    )
+    # Whether each member reacted to anything about this occurrence (ghosting detection).
+    mentor_replied: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    mentee_replied: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    pair: Mapped[Pair] = relationship(lazy="joined")
+
+    @property
+    def effective_at(self) -> dt.datetime:
+        """When the jour fixe takes place: the moved time if it was moved."""
+        return self.moved_to or self.planned_at
+
+
+class OutboxKind(enum.StrEnum):
+    """What an outbox row sends."""
+
+    NUDGE = "nudge"
+    CHECKIN = "checkin"
+    POLL = "poll"
+    NOTICE = "notice"
+    GHOST = "ghost"
+
+
+class OutboxStatus(enum.StrEnum):
+    """The life of an outbox row: pending, claimed, and one final state."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class Outbox(Base):
+    """One DM to send at a due time; planned once, claimed with a lease, sent at most once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", "occurrence_key"),
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        Index("ix_outbox_participant_id_sent_at", "participant_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind, "outbox_kind"))
+    # The jour fixe, poll or participant the message is about (by kind).
+    subject_id: Mapped[int] = mapped_column()
+    # Unique per subject: the recipient and, where it matters, what happened.
+    occurrence_key: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Past this instant the message is stale and becomes `missed` instead of being sent.
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    # Asked for by the recipient's own click: outside the weekly DM budget.
+    solicited: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Small extra facts for the message (for notices: which one, and who acted).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A Slack error code or our reason (budget, paused, ended); never message text.
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Poll(Base):
+    """One person's private feedback poll about one jour fixe."""
+
+    __tablename__ = "poll"
+    __table_args__ = (UniqueConstraint("jour_fixe_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jour_fixe_id: Mapped[int] = mapped_column(ForeignKey("jour_fixe.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    jour_fixe: Mapped[JourFixe] = relationship(lazy="joined")
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+
+FEEDBACK_TEXT_MAX = 500
+
+
+class PollAnswer(Base):
+    """The one answer per poll (and so per person): a rating and optional agile feedback."""
+
+    __tablename__ = "poll_answer"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True
+    )
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    learned: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
+    try_next: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
+    keep: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
+    stop: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
+    start: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, meetings, views
 
 
 def register_all(app: App) -> None:
     """Attach every listener to the app."""
-    for module in (commands, views, actions, events):
+    for module in (commands, views, actions, meetings, events):
         module.register(app)

@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.i18n import Translator, translator
-from bot.services import enrollment, pairing
-from bot.services.clock import local_today
+from bot.services import enrollment, jour_fixe, pairing
+from bot.services.clock import local_today, utc_now
 from bot.services.enrollment import Problem, ProfileField
 from bot.slack.blocks import messages
 from bot.slack.blocks.pairing import pair_refused, schedule_set
@@ -135,6 +135,15 @@ def schedule_submitted(
     meta, t = modal_meta(view, context)
     state = view["state"]["values"]
     weekday, time, cadence = schedule_from_state(state)
+    if not pairing.MEETING_EARLIEST <= time <= pairing.MEETING_LATEST:
+        # Also keeps jour fixes out of the 02:00-03:00 hour that DST nights skip or repeat.
+        problem = t._(
+            "Pick a time between {start} and {end}.",
+            start=pairing.MEETING_EARLIEST.strftime("%H:%M"),
+            end=pairing.MEETING_LATEST.strftime("%H:%M"),
+        )
+        ack(response_action="errors", errors={ScheduleModal.TIME: problem})
+        return
     try:
         with deps.unit_of_work() as session:
             pair, _ = pairing.pair_for_member(
@@ -143,6 +152,8 @@ def schedule_submitted(
                 team_id=team_of(context),
                 user_id=str(context.user_id),
             )
+            # Planned occurrences of the old rhythm (and their nudges) give way to the new one.
+            jour_fixe.forget_future(pair, session=session, now=utc_now())
             pairing.set_schedule(
                 pair, weekday=weekday, local_time=time, cadence=cadence, timezone=meta.timezone
             )

@@ -1,0 +1,177 @@
+"""Claiming and completing outbox rows: leases, fenced updates, and the per-dialect locking.
+
+PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several dispatchers claim disjoint rows at once.
+SQLite: SQLAlchemy drops FOR UPDATE there, so the claim runs inside `BEGIN IMMEDIATE`, which
+takes the database's write lock before reading. Either way a row is claimed by one owner,
+and only that owner (`WHERE lease_owner = me`) can complete it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.models import Outbox, OutboxStatus
+
+
+@contextmanager
+def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose transaction holds the write lock from the start on SQLite."""
+    session = sessions()
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def claim(
+    sessions: sessionmaker[Session],
+    *,
+    owner: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+    ids: Sequence[int] | None = None,
+) -> list[Outbox]:
+    """Lease up to `limit` due rows (or abandoned ones whose lease ran out) to `owner`."""
+    due = or_(
+        and_(Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now),
+        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < now),
+    )
+    pick = select(Outbox.id).where(due)
+    if ids is not None:
+        pick = pick.where(Outbox.id.in_(list(ids)))
+    pick = pick.order_by(Outbox.due_at, Outbox.id).limit(limit).with_for_update(skip_locked=True)
+    with write_transaction(sessions) as session:
+        rows = list(
+            session.scalars(
+                update(Outbox)
+                .where(Outbox.id.in_(pick.scalar_subquery()))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    lease_owner=owner,
+                    lease_until=now + lease,
+                    attempts=Outbox.attempts + 1,
+                )
+                .returning(Outbox)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    rows.sort(key=lambda r: (r.due_at, r.id))
+    return rows
+
+
+def _fenced(owner: str, ids: Sequence[int]) -> list[object]:
+    return [
+        Outbox.id.in_(list(ids)),
+        Outbox.lease_owner == owner,
+        Outbox.status == OutboxStatus.SENDING,
+    ]
+
+
+def extend(
+    sessions: sessionmaker[Session], ids: Sequence[int], *, owner: str, until: dt.datetime
+) -> set[int]:
+    """Extend our leases; returns the ids still ours (a row taken over is not ours to send)."""
+    if not ids:
+        return set()
+    with write_transaction(sessions) as session:
+        kept = session.scalars(
+            update(Outbox)
+            .where(*_fenced(owner, ids))  # type: ignore[arg-type]
+            .values(lease_until=until)
+            .returning(Outbox.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(kept)
+
+
+def mark_sent(
+    sessions: sessionmaker[Session],
+    row_id: int,
+    *,
+    owner: str,
+    now: dt.datetime,
+    channel_id: str | None,
+    message_ts: str | None,
+) -> bool:
+    """Complete a row we sent; False if the lease was no longer ours."""
+    with write_transaction(sessions) as session:
+        done = session.scalar(
+            update(Outbox)
+            .where(*_fenced(owner, [row_id]))  # type: ignore[arg-type]
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                lease_owner=None,
+                lease_until=None,
+                last_error=None,
+            )
+            .returning(Outbox.id)
+            .execution_options(synchronize_session=False)
+        )
+    return done is not None
+
+
+def finish(
+    sessions: sessionmaker[Session],
+    decisions: dict[int, tuple[OutboxStatus, str | None]],
+    *,
+    owner: str,
+) -> None:
+    """Close rows we will not send (missed, cancelled, failed), with the reason."""
+    if not decisions:
+        return
+    with write_transaction(sessions) as session:
+        for row_id, (status, reason) in decisions.items():
+            session.execute(
+                update(Outbox)
+                .where(*_fenced(owner, [row_id]))  # type: ignore[arg-type]
+                .values(status=status, last_error=reason, lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def release(
+    sessions: sessionmaker[Session],
+    ids: Sequence[int],
+    *,
+    owner: str,
+    due: dt.datetime | None = None,
+    reason: str | None = None,
+    refund_attempt: bool = False,
+) -> None:
+    """Give rows back to the queue (to retry later, or because we are shutting down)."""
+    if not ids:
+        return
+    values: dict[str, object] = {
+        "status": OutboxStatus.PENDING,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if due is not None:
+        values["due_at"] = due
+    if reason is not None:
+        values["last_error"] = reason
+    if refund_attempt:
+        # A 429 or a shutdown is not the message's fault: it does not use up an attempt.
+        values["attempts"] = Outbox.attempts - 1
+    with write_transaction(sessions) as session:
+        session.execute(
+            update(Outbox)
+            .where(*_fenced(owner, ids))  # type: ignore[arg-type]
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
