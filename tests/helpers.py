@@ -120,3 +120,58 @@ def rows_mentioning(app: RunningApp, *needles: str) -> list[tuple[str, str, obje
                     if any(n in str(value) for n in needles):
                         found.append((table.name, column, value))
     return found
+
+
+def make_pair(
+    db: Any,
+    *,
+    team: str = "T0001",
+    mentor: str = "UANNA",
+    mentee: str = "UBERND",
+    mentor_tz: str | None = "Europe/Berlin",
+    mentee_tz: str | None = "Europe/Berlin",
+    weekday: int = 2,
+    local_time: Any = None,
+    cadence: Any = None,
+    first_meeting: Any = None,
+    locale: str = "en",
+    covered: list[str] | None = None,
+) -> int:
+    """A consenting mentor and mentee with an active, scheduled pair; returns the pair id."""
+    import datetime as dt
+
+    from bot.store.models import Cadence, Pair
+
+    now = dt.datetime.now(dt.UTC)
+    people = []
+    with db.sessions.begin() as s:
+        for user, role, tz in ((mentor, "mentor", mentor_tz), (mentee, "mentee", mentee_tz)):
+            person = Participant(
+                team_id=team,
+                slack_user_id=user,
+                role=role,
+                department="Dept " + role,
+                languages=["en", "de"],
+                timezone=tz,
+                locale=locale,
+                consent_at=now,
+            )
+            s.add(person)
+            people.append(person)
+        s.flush()
+        pair = Pair(
+            team_id=team,
+            mentor_id=people[0].id,
+            mentee_id=people[1].id,
+            channel_id="GPAIR" + user[-4:],
+            language=locale,
+            covered=covered if covered is not None else ["social_media"],
+            cadence=cadence or Cadence.WEEKLY,
+            weekday=weekday,
+            local_time=local_time or dt.time(15, 0),
+            timezone=mentee_tz,
+            first_meeting=first_meeting,
+        )
+        s.add(pair)
+        s.flush()
+        return int(pair.id)

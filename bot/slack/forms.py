@@ -139,6 +139,11 @@ def empty_profile(language: str) -> ProfileForm:
     )
 
 
+def schedule_zone_from_state(state: State) -> str | None:
+    """The time zone picked in the jour-fixe modal (checked against the pair by the caller)."""
+    return _one(state, ScheduleModal.TIMEZONE)
+
+
 def schedule_from_state(state: State) -> tuple[int, dt.time, Cadence]:
     """Weekday, local time and cadence from the jour-fixe modal (safe defaults if tampered)."""
     weekday = _one(state, ScheduleModal.WEEKDAY)

@@ -64,6 +64,7 @@ class ScheduleModal(StrEnum):
     WEEKDAY = "jf_weekday"
     TIME = "jf_time"
     CADENCE = "jf_cadence"
+    TIMEZONE = "jf_timezone"
 
 
 class Actions(StrEnum):

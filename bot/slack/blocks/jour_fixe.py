@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,6 +20,7 @@ from bot.services.jour_fixe import MeetingRefusal
 from bot.services.timing import zone
 from bot.slack.blocks.common import Message, button, context, escape, format_day, plain, section
 from bot.slack.blocks.messages import notice
+from bot.slack.blocks.profile import weekday_name
 from bot.slack.ids import (
     POLL_RATE_PREFIX,
     CheckinActions,
@@ -44,7 +45,8 @@ def when_text(t: Translator, moment: dt.datetime, tz_name: str | None, now: dt.d
         return t._("today at {time}", time=time)
     if local.date() == today + dt.timedelta(days=1):
         return t._("tomorrow at {time}", time=time)
-    day = format_date(local.date(), format="EEEE, d MMMM", locale=t.language)
+    weekday = weekday_name(local.weekday(), t.language)
+    day = f"{weekday}, {format_skeleton('MMMMd', local.date(), locale=t.language)}"
     return t._("on {day} at {time}", day=day, time=time)
 
 

@@ -28,6 +28,7 @@ def help_message(t: Translator, unknown: str | None = None, *, hr_admin: bool = 
         t._("`/mentor join`: join the programme, or edit your profile"),
         t._("`/mentor skills`: change the skills you share or want to learn"),
         t._("`/mentor status`: see your profile and status"),
+        t._("`/mentor schedule`: set or change your jour fixe (day, time, rhythm, time zone)"),
         t._("`/mentor pause [until YYYY-MM-DD | 2w]`: take a break from matching and reminders"),
         t._("`/mentor resume`: come back after a break"),
         t._("`/mentor leave`: leave the programme and delete your data"),

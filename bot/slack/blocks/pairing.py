@@ -292,6 +292,9 @@ def schedule_modal(t: Translator, pair: Pair, meta: ModalMeta) -> View:
     cadences = [Option(text=plain(cadence_label(t, c)), value=c.value) for c in Cadence]
     weekday = pair.weekday if pair.weekday is not None else 2
     time = pair.local_time.strftime("%H:%M") if pair.local_time else "15:00"
+    zones = [
+        Option(text=plain(label), value=value) for value, label in schedule_zones(t, pair).items()
+    ]
     return View(
         type="modal",
         callback_id=ScheduleModal.CALLBACK,
@@ -312,8 +315,17 @@ def schedule_modal(t: Translator, pair: Pair, meta: ModalMeta) -> View:
             InputBlock(
                 block_id=ScheduleModal.TIME,
                 label=plain(t._("Local time")),
-                hint=plain(t._("In the time zone {tz}.", tz=meta.timezone or "UTC")),
+                hint=plain(t._("In the time zone chosen below.")),
                 element=TimePickerElement(action_id=ScheduleModal.TIME, initial_time=time),
+            ),
+            InputBlock(
+                block_id=ScheduleModal.TIMEZONE,
+                label=plain(t._("Time zone")),
+                element=StaticSelectElement(
+                    action_id=ScheduleModal.TIMEZONE,
+                    options=zones,
+                    initial_option=next((o for o in zones if o.value == meta.timezone), zones[0]),
+                ),
             ),
             InputBlock(
                 block_id=ScheduleModal.CADENCE,
@@ -326,6 +338,41 @@ def schedule_modal(t: Translator, pair: Pair, meta: ModalMeta) -> View:
             ),
         ],
     )
+
+
+def no_pair_yet(t: Translator) -> Message:
+    """`/mentor schedule` before the person has a pair."""
+    return notice(
+        t._("You don't have a pair yet. Once you are matched, you can set your jour fixe here.")
+    )
+
+
+def pick_pair_to_schedule(t: Translator, choices: list[tuple[int, str]]) -> Message:
+    """A mentor with several mentees picks which pair's jour fixe to set."""
+    text = t._("Which pair's jour fixe do you want to set?")
+    blocks: list[Block] = [section(text)]
+    for pair_id, partner in choices:
+        blocks.append(
+            section(
+                f"<@{partner}>",
+                accessory=button(t._("Set jour fixe"), PairActions.SCHEDULE, str(pair_id)),
+            )
+        )
+    return Message(text=text, blocks=blocks)
+
+
+def schedule_zones(t: Translator, pair: Pair) -> dict[str, str]:
+    """The zones a pair's jour fixe may be set in: the mentee's (default), the mentor's."""
+    zones: dict[str, str] = {}
+    for tz, whose in (
+        (pair.mentee.timezone, t._("mentee's time zone")),
+        (pair.mentor.timezone, t._("mentor's time zone")),
+        (pair.timezone, t._("current")),
+        ("UTC", "UTC"),
+    ):
+        if tz and tz not in zones:
+            zones[tz] = f"{tz} ({whose})" if tz != "UTC" else tz
+    return zones
 
 
 def meeting_text(t: Translator, moment: dt.datetime, timezone: str | None = None) -> str:

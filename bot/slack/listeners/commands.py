@@ -14,7 +14,14 @@ from bot.i18n import Translator
 from bot.services import enrollment, pairing
 from bot.slack.blocks import messages
 from bot.slack.blocks.common import Message
-from bot.slack.blocks.pairing import not_admin, pair_lines, preview_message
+from bot.slack.blocks.pairing import (
+    no_pair_yet,
+    not_admin,
+    pair_lines,
+    pick_pair_to_schedule,
+    preview_message,
+    schedule_modal,
+)
 from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
@@ -24,6 +31,7 @@ from bot.slack.listeners.common import (
     team_of,
     user_today,
 )
+from bot.slack.metadata import ModalMeta
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,33 @@ def _status(cmd: Invocation) -> None:
             ]
             reply = messages.status_message(cmd.t, deps.catalog, participant, extra=pairs)
     cmd.reply(reply)
+
+
+def _schedule(cmd: Invocation) -> None:
+    """Open the jour-fixe modal for the person's pair (a mentor with several picks one)."""
+    deps = deps_of(cmd.context)
+    view, reply = None, None
+    with deps.unit_of_work() as session:
+        participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
+        if participant is None:
+            reply = messages.not_enrolled(cmd.t)
+        else:
+            pairs = pairing.active_pairs(participant.id, session=session)
+            if not pairs:
+                reply = no_pair_yet(cmd.t)
+            elif len(pairs) == 1:
+                pair = pairs[0]
+                meta = ModalMeta(language=cmd.t.language, timezone=pair.timezone, pair_id=pair.id)
+                view = schedule_modal(cmd.t, pair, meta)
+            else:
+                choices = [
+                    (p.id, pairing.partner_of(p, participant.id).slack_user_id) for p in pairs
+                ]
+                reply = pick_pair_to_schedule(cmd.t, choices)
+    if view is not None:
+        cmd.client.views_open(trigger_id=cmd.trigger_id, view=view)
+    elif reply is not None:
+        cmd.reply(reply)
 
 
 def _match(cmd: Invocation) -> None:
@@ -154,6 +189,7 @@ ROUTES: dict[str, Callable[[Invocation], None]] = {
     "leave": _leave,
     "help": _help,
     "match": _match,
+    "schedule": _schedule,
 }
 
 

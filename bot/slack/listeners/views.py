@@ -12,12 +12,13 @@ from bot.services import enrollment, jour_fixe, pairing
 from bot.services.clock import local_today, utc_now
 from bot.services.enrollment import Problem, ProfileField
 from bot.slack.blocks import messages
-from bot.slack.blocks.pairing import pair_refused, schedule_set
+from bot.slack.blocks.pairing import pair_refused, schedule_set, schedule_zones
 from bot.slack.blocks.profile import join_modal, problem_text, skills_modal
 from bot.slack.forms import (
     levels_shown,
     profile_from_state,
     schedule_from_state,
+    schedule_zone_from_state,
     selected_date,
     skills_from_state,
 )
@@ -154,8 +155,12 @@ def schedule_submitted(
             )
             # Planned occurrences of the old rhythm (and their nudges) give way to the new one.
             jour_fixe.forget_future(pair, session=session, now=utc_now())
+            chosen = schedule_zone_from_state(state)
+            # Only a zone the modal offered; a tampered value falls back to the pair's own.
+            allowed = schedule_zones(t, pair)
+            zone_name = chosen if chosen in allowed else (pair.timezone or meta.timezone)
             pairing.set_schedule(
-                pair, weekday=weekday, local_time=time, cadence=cadence, timezone=meta.timezone
+                pair, weekday=weekday, local_time=time, cadence=cadence, timezone=zone_name
             )
             upcoming = pairing.next_meeting(pair)
             assert upcoming is not None
