@@ -267,3 +267,97 @@ def test_share_a_thought_stores_free_text_for_hr_only(running: RunningApp) -> No
         )
     # Never shown to the partner.
     assert not any("How to write prompts" in text_of(m) for m in posts_to(running, "UBERND"))
+
+
+def _schedule_view(app: RunningApp, user: str) -> str:
+    app.sim.slash(user, "schedule")
+    call = app.fake.wait_for(
+        "views.open",
+        lambda c: c.response.get("ok") and c.args["view"]["callback_id"] == "pair_schedule_modal",
+    )[-1]
+    return str(call.response["view"]["id"])
+
+
+def test_mentor_schedule_sets_the_rhythm_in_the_chosen_zone_and_replans(
+    running: RunningApp,
+) -> None:
+    pair_id = _pair(running)
+    with running.db.sessions.begin() as s:
+        anna = s.scalar(select(Participant).where(Participant.slack_user_id == "UANNA"))
+        assert anna is not None
+        anna.timezone = "America/New_York"
+    quick_tick(running, dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    view_id = _schedule_view(running, "UANNA")
+    # Thursday 10:00 in the mentor's zone (New York), weekly.
+    resp = running.sim.submit_view(
+        "UANNA",
+        view_id,
+        {
+            "jf_weekday": "3",
+            "jf_time": "10:00",
+            "jf_cadence": "weekly",
+            "jf_timezone": "America/New_York",
+        },
+    )
+    assert resp.status == 200
+    with running.db.sessions() as s:
+        pair = s.get(Pair, pair_id)
+        assert pair is not None
+        assert (pair.weekday, pair.local_time, pair.timezone) == (
+            3,
+            dt.time(10),
+            "America/New_York",
+        )
+        # The occurrence planned for the old rhythm is gone, with its messages.
+        assert list(s.scalars(select(JourFixe))) == []
+        assert {r.status for r in s.scalars(select(Outbox))} == {OutboxStatus.CANCELLED}
+
+
+@pytest.mark.parametrize("time", ["02:30", "05:59", "21:30"])
+def test_a_jour_fixe_outside_working_hours_is_refused_inline(
+    running: RunningApp, time: str
+) -> None:
+    pair_id = _pair(running)
+    view_id = _schedule_view(running, "UBERND")
+    resp = running.sim.submit_view(
+        "UBERND", view_id, {"jf_weekday": "1", "jf_time": time, "jf_cadence": "weekly"}
+    )
+    assert resp.json()["response_action"] == "errors"
+    assert "jf_time" in resp.json()["errors"]
+    with running.db.sessions() as s:
+        pair = s.get(Pair, pair_id)
+        assert pair is not None
+        assert pair.weekday == 2
+
+
+def test_mentor_schedule_without_a_pair_says_so(running: RunningApp) -> None:
+    running.sim.slash("UCLARA", "schedule")
+    reply = running.fake.wait_for("response_url")[-1]
+    assert "haven't joined" in text_of(reply.args)
+
+
+def test_the_pause_offer_pauses_the_person_and_stops_their_messages(
+    running: RunningApp,
+) -> None:
+    from bot.services import jour_fixe as meetings
+    from bot.services.timing import Timing
+    from bot.store.models import Status
+
+    _pair(running)
+    with running.db.sessions.begin() as s:
+        for week in range(4):
+            now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC) + dt.timedelta(weeks=week)
+            meetings.plan(session=s, now=now, timing=Timing())
+    ghosts = _rows(running, OutboxKind.GHOST)
+    assert len(ghosts) == 2
+    quick_tick(
+        running, max(max(g.due_at for g in ghosts), dt.datetime(2026, 12, 22, 9, tzinfo=dt.UTC))
+    )
+    offer = next(m for m in posts_to(running, "UANNA") if "pause" in text_of(m))
+    running.sim.click("UANNA", "ghost_pause", message=offer)
+    reply = running.fake.wait_for("response_url")[-1]
+    assert "Paused until" in text_of(reply.args)
+    with running.db.sessions() as s:
+        anna = s.scalar(select(Participant).where(Participant.slack_user_id == "UANNA"))
+        assert anna is not None
+        assert anna.status is Status.PAUSED
