@@ -47,6 +47,7 @@ def timing_from(settings: Settings) -> Timing:
     return Timing(
         nudge_time=settings.mentor_nudge_time,
         nudge_lead=dt.timedelta(hours=lead) if lead else None,
+        plan_ahead=dt.timedelta(days=4, hours=lead or 0),
         window=settings.mentor_send_window,
         checkin_after=dt.timedelta(hours=settings.mentor_checkin_after_hours),
         weekly_budget=settings.mentor_weekly_dm_budget,

@@ -198,9 +198,11 @@ class Dispatcher:
                 return
             elapsed = time.monotonic() - claimed_at
             if elapsed > self.lease.total_seconds() / 2:
-                base = moment if fixed_now else utc_now()
                 kept = outbox.extend(
-                    self.db.sessions, pending[index:], owner=self.owner, until=base + self.lease
+                    self.db.sessions,
+                    pending[index:],
+                    owner=self.owner,
+                    until=utc_now() + self.lease,
                 )
                 stats.lost_lease += len(set(pending[index:]) - kept)
                 pending = [i if i in kept else -1 for i in pending]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.services.pairing import CADENCE_WEEKS
 from bot.services.timing import Timing, at_local, checkin_due, fit_forward, nudge_due, zone
 from bot.store.models import (
+    Base,
     Cadence,
     JourFixe,
     MeetingStatus,
@@ -42,6 +43,9 @@ STREAK = 3
 OPEN_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.MOVED)
 # Moving a jour fixe further than this is a new rhythm, not "this time only".
 MOVE_HORIZON = dt.timedelta(days=45)
+# Bulk inserts go to the tables themselves (Core), not through the ORM's bulk path.
+OUTBOX: Table = Base.metadata.tables["outbox"]
+JOUR_FIXE: Table = Base.metadata.tables["jour_fixe"]
 
 
 def _insert(session: Session) -> Any:
@@ -117,10 +121,13 @@ def enqueue(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
     """Insert outbox rows; one already planned under the same key is left alone."""
     if not rows:
         return 0
+    # The table, not the mapped class: a Core executemany skips the ORM's per-row bulk
+    # bookkeeping, which dominated large planner passes (bench/dispatch, check d).
+    table = OUTBOX
     stmt = (
-        _insert(session)(Outbox)
+        _insert(session)(table)
         .on_conflict_do_nothing(index_elements=["kind", "subject_id", "occurrence_key"])
-        .returning(Outbox.id)
+        .returning(table.c.id)
     )
     return len(session.execute(stmt, list(rows)).all())
 
@@ -218,18 +225,21 @@ def plan(*, session: Session, now: dt.datetime, timing: Timing) -> PlanStats:
     if not wanted:
         return stats
     earliest = min(w["occurrence"] for w in wanted)
-    existing = set(
-        session.execute(
+    # Plain tuples: membership tests against Row objects take Row's slow __eq__.
+    existing = {
+        (pair_id, day)
+        for pair_id, day in session.execute(
             select(JourFixe.pair_id, JourFixe.occurrence).where(JourFixe.occurrence >= earliest)
-        ).all()
-    )
+        )
+    }
     new = [w for w in wanted if (w["pair_id"], w["occurrence"]) not in existing]
     if not new:
         return stats
+    table = JOUR_FIXE
     stmt = (
-        _insert(session)(JourFixe)
+        _insert(session)(table)
         .on_conflict_do_nothing(index_elements=["pair_id", "occurrence"])
-        .returning(JourFixe.id, JourFixe.pair_id, JourFixe.planned_at)
+        .returning(table.c.id, table.c.pair_id, table.c.planned_at)
     )
     messages: list[dict[str, Any]] = []
     for jf_id, pair_id, planned_at in session.execute(stmt, new):

@@ -43,6 +43,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import numpy.typing as npt
 
+
+# scipy is imported on first use: it costs about 2 s of start-up, and most processes
+# (web workers, the scheduler, `tick`) never match anyone.
+def linear_sum_assignment(cost: Any) -> Any:
+    """scipy.optimize.linear_sum_assignment, imported lazily."""
+    from scipy.optimize import linear_sum_assignment as solve  # type: ignore[import-untyped]
+
+    return solve(cost)
+
+
+def min_weight_full_bipartite_matching(graph: Any) -> Any:
+    """scipy.sparse.csgraph.min_weight_full_bipartite_matching, imported lazily."""
+    from scipy.sparse.csgraph import (  # type: ignore[import-untyped]
+        min_weight_full_bipartite_matching as solve,
+    )
+
+    return solve(graph)
+
+
+def csr_array(*args: Any, **kwargs: Any) -> Any:
+    """scipy.sparse.csr_array, imported lazily."""
+    from scipy.sparse import csr_array as make  # type: ignore[import-untyped]
+
+    return make(*args, **kwargs)
+
+
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -478,10 +504,6 @@ def _solve_dense(score: Floats, capacity: Ints) -> Pairs:
     # Forbidden cells cost 0, the same as staying unmatched: the assignment then maximises
     # the total score instead of first maximising the number of (possibly poor) pairs.
     cost = np.negative(score[:, owner])
-    # scipy is imported where it is used: it costs about 2 s of start-up, and most
-    # processes (web workers, the scheduler, `tick`) never match anyone.
-    from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
-
     ri, ci = linear_sum_assignment(cost)
     ri, ci = cast(Ints, ri), cast(Ints, ci)
     keep = cost[ri, ci] < 0
@@ -511,11 +533,6 @@ def _solve_sparse(r: Ints, c: Ints, s: Floats, capacity: Ints, n_c: int) -> Pair
     shift = float(s.max()) + 1.0
     n_rows = rows.size
     data = np.concatenate((shift - np.repeat(s, times), np.full(n_rows, shift)))
-    from scipy.sparse import csr_array  # type: ignore[import-untyped]
-    from scipy.sparse.csgraph import (  # type: ignore[import-untyped]
-        min_weight_full_bipartite_matching,
-    )
-
     graph = csr_array(
         (
             data,

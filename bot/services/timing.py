@@ -31,7 +31,9 @@ class Timing:
     ghost_grace: dt.timedelta = dt.timedelta(days=3)
     # A jour fixe nobody answered is closed as missed this long after it.
     close_after: dt.timedelta = dt.timedelta(days=3)
-    plan_ahead: dt.timedelta = dt.timedelta(days=2)
+    # Far enough ahead that a nudge pushed back from an early Monday meeting to Friday evening
+    # (about 61 h) is planned before it is due; a configured lead adds to it.
+    plan_ahead: dt.timedelta = dt.timedelta(days=4)
     look_back: dt.timedelta = dt.timedelta(days=2)
     weekly_budget: int = 3
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import Outbox, OutboxStatus
+from bot.store.models import Outbox, OutboxStatus, utcnow
 
 
 @contextmanager
@@ -43,10 +43,15 @@ def claim(
     limit: int,
     ids: Sequence[int] | None = None,
 ) -> list[Outbox]:
-    """Lease up to `limit` due rows (or abandoned ones whose lease ran out) to `owner`."""
+    """Lease up to `limit` due rows (or abandoned ones whose lease ran out) to `owner`.
+
+    `now` decides what is due (an operator's `tick --now` may name any instant); leases
+    always run on the real clock, so that a crashed run's rows come free after `lease`.
+    """
+    clock = utcnow()
     due = or_(
         and_(Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now),
-        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < now),
+        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < clock),
     )
     pick = select(Outbox.id).where(due)
     if ids is not None:
@@ -60,7 +65,7 @@ def claim(
                 .values(
                     status=OutboxStatus.SENDING,
                     lease_owner=owner,
-                    lease_until=now + lease,
+                    lease_until=clock + lease,
                     attempts=Outbox.attempts + 1,
                 )
                 .returning(Outbox)
