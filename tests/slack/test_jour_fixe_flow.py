@@ -242,6 +242,8 @@ def test_skip_this_time_tells_the_partner_and_cancels_the_check_in(running: Runn
     notices = _rows(running, OutboxKind.NOTICE)
     assert len(notices) == 1
     quick_tick(running, max(notices[0].due_at, dt.datetime.now(dt.UTC)))
+    # Sent by the click's listener or by the tick, whichever claimed it first; once.
+    running.fake.wait_for("chat.postMessage", lambda c: "skips your jour fixe" in text_of(c.args))
     told = [m for m in posts_to(running, "UANNA") if "skips your jour fixe" in text_of(m)]
     assert len(told) == 1
     assert {r.status for r in _rows(running, OutboxKind.CHECKIN)} == {OutboxStatus.CANCELLED}
