@@ -31,6 +31,17 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_MINUTES = 15
 
 
+class _NoOverlapNoise(logging.Filter):
+    """A tick still running when the next is due is expected (a long send); not a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop APScheduler's "maximum number of running instances reached" lines."""
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapNoise())
+
+
 def housekeeping(db: Database, now: dt.datetime | None = None) -> None:
     """Return people whose pause ended to the pool, and forget stale event ids."""
     now = now or utc_now()

@@ -40,6 +40,9 @@ class LeaderLock:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT 1"))
+                # Never sit "idle in transaction": idle_in_transaction_session_timeout would
+                # end the session, and the lock with it.
+                self._conn.commit()
                 return True
             except Exception:
                 # The connection died, and the lock with it: another scheduler may hold it now.
