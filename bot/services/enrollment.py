@@ -516,6 +516,7 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     participant.languages = []
     participant.timezone = None
     participant.locale = None
+    participant.dm_channel_id = None
     participant.about = None
     participant.preferred_weekday = None
     participant.time_window = TimeWindow.ANY

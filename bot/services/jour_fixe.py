@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, cast, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -46,10 +47,55 @@ MOVE_HORIZON = dt.timedelta(days=45)
 # Bulk inserts go to the tables themselves (Core), not through the ORM's bulk path.
 OUTBOX: Table = Base.metadata.tables["outbox"]
 JOUR_FIXE: Table = Base.metadata.tables["jour_fixe"]
+# PostgreSQL: rows per INSERT ... SELECT FROM unnest(arrays) statement.
+UNNEST_CHUNK = 10_000
 
 
 def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def insert_new(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    returning: Sequence[ColumnElement[Any]],
+) -> list[Any]:
+    """Insert rows, skipping those whose natural `key` exists (ON CONFLICT DO NOTHING).
+
+    Returns the RETURNING rows of those inserted. On PostgreSQL the rows go as one array
+    per column: psycopg re-parses every multi-row VALUES statement over 4 kB (it does not
+    cache those), which made large planner passes there several times slower.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if session.get_bind().dialect.name != "postgresql" or any(
+        r.keys() != rows[0].keys() for r in rows
+    ):
+        stmt = (
+            _insert(session)(table).on_conflict_do_nothing(index_elements=key).returning(*returning)
+        )
+        return list(session.execute(stmt, list(rows)))
+    unnested = select(
+        *[
+            cast(func.unnest(bindparam(c, type_=ARRAY(table.c[c].type))), table.c[c].type)
+            for c in columns
+        ]
+    )
+    stmt = (
+        pg_insert(table)
+        .from_select(columns, unnested)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(*returning)
+    )
+    found: list[Any] = []
+    for start in range(0, len(rows), UNNEST_CHUNK):
+        chunk = rows[start : start + UNNEST_CHUNK]
+        found += session.execute(stmt, {c: [r[c] for r in chunk] for c in columns})
+    return found
 
 
 def occurrences(
@@ -121,15 +167,8 @@ def enqueue(rows: Sequence[dict[str, Any]], *, session: Session) -> int:
     """Insert outbox rows; one already planned under the same key is left alone."""
     if not rows:
         return 0
-    # The table, not the mapped class: a Core executemany skips the ORM's per-row bulk
-    # bookkeeping, which dominated large planner passes (bench/dispatch, check d).
-    table = OUTBOX
-    stmt = (
-        _insert(session)(table)
-        .on_conflict_do_nothing(index_elements=["kind", "subject_id", "occurrence_key"])
-        .returning(table.c.id)
-    )
-    return len(session.execute(stmt, list(rows)).all())
+    key = ["kind", "subject_id", "occurrence_key"]
+    return len(insert_new(session, OUTBOX, rows, key=key, returning=[OUTBOX.c.id]))
 
 
 def _meeting_messages(
@@ -235,14 +274,15 @@ def plan(*, session: Session, now: dt.datetime, timing: Timing) -> PlanStats:
     new = [w for w in wanted if (w["pair_id"], w["occurrence"]) not in existing]
     if not new:
         return stats
-    table = JOUR_FIXE
-    stmt = (
-        _insert(session)(table)
-        .on_conflict_do_nothing(index_elements=["pair_id", "occurrence"])
-        .returning(table.c.id, table.c.pair_id, table.c.planned_at)
+    inserted = insert_new(
+        session,
+        JOUR_FIXE,
+        new,
+        key=["pair_id", "occurrence"],
+        returning=[JOUR_FIXE.c.id, JOUR_FIXE.c.pair_id, JOUR_FIXE.c.planned_at],
     )
     messages: list[dict[str, Any]] = []
-    for jf_id, pair_id, planned_at in session.execute(stmt, new):
+    for jf_id, pair_id, planned_at in inserted:
         stats.jour_fixes += 1
         team, members = info[pair_id]
         messages += _meeting_messages(jf_id, team, planned_at, members, timing)

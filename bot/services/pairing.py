@@ -24,10 +24,13 @@ from bot.store.models import (
     Cadence,
     EndReason,
     MatchRound,
+    Outbox,
     Pair,
     PairHistory,
     PairStatus,
     Participant,
+    Poll,
+    PollAnswer,
     RepairRequest,
     Role,
     RoundStatus,
@@ -591,6 +594,15 @@ def forget_participant(person: Participant, *, session: Session) -> list[Partici
         pair.created_at = month_start(pair.created_at)
         pair.ended_at = month_start(pair.ended_at) if pair.ended_at else None
     session.execute(delete(RepairRequest).where(RepairRequest.requested_by == person.id))
+    # Messages to or about them: nothing more is sent, and no DM channel id is kept.
+    session.execute(delete(Outbox).where(Outbox.participant_id == person.id))
+    # Their free-text feedback goes; the bare rating stays, tied only to the opaque row.
+    own_polls = select(Poll.id).where(Poll.participant_id == person.id)
+    session.execute(
+        update(PollAnswer)
+        .where(PollAnswer.poll_id.in_(own_polls))
+        .values(learned=None, try_next=None, keep=None, stop=None, start=None)
+    )
     session.execute(delete(BlockedUser).where(BlockedUser.blocked_user_id == person.slack_user_id))
     for round_ in session.scalars(
         select(MatchRound).where(

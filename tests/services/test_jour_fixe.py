@@ -194,3 +194,33 @@ def test_a_paused_member_gets_no_new_jour_fixes_planned(db: Database) -> None:
 
         _person(s, "UANNA").status = Status.PAUSED
     assert _plan(db, dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)).jour_fixes == 0
+
+
+def test_leaving_drops_the_persons_messages_and_free_text_but_keeps_the_bare_rating(
+    db: Database,
+) -> None:
+    from bot.services import enrollment, feedback
+    from bot.store.models import Poll, PollAnswer
+
+    make_pair(db, first_meeting=WED)
+    _plan(db, dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    now = dt.datetime(2026, 12, 2, 15, tzinfo=dt.UTC)
+    with db.sessions.begin() as s:
+        anna = _person(s, "UANNA")
+        anna_id = anna.id
+        anna.dm_channel_id = "DANNA"
+        jf = _meetings(s)[0]
+        jour_fixe.mark_met(jf, anna, session=s, now=now, timing=T)
+        poll = s.scalar(select(Poll).where(Poll.participant_id == anna.id))
+        assert poll is not None
+        feedback.record_rating(poll, 4, session=s, now=now)
+        feedback.save_thought(poll, feedback.Thought(learned="prompting"), session=s, now=now)
+    with db.sessions.begin() as s:
+        assert enrollment.leave(session=s, team_id="T0001", user_id="UANNA")
+    with db.sessions() as s:
+        left = s.scalar(select(Participant).where(Participant.dm_channel_id.is_not(None)))
+        assert left is None
+        mine = s.scalars(select(Outbox).where(Outbox.participant_id == anna_id)).all()
+        assert mine == []
+        (answer,) = s.scalars(select(PollAnswer))
+        assert (answer.rating, answer.learned) == (4, None)
