@@ -363,3 +363,60 @@ def test_the_pause_offer_pauses_the_person_and_stops_their_messages(
         anna = s.scalar(select(Participant).where(Participant.slack_user_id == "UANNA"))
         assert anna is not None
         assert anna.status is Status.PAUSED
+
+
+def test_move_it_moves_this_jour_fixe_only_and_tells_the_partner(running: RunningApp) -> None:
+    _pair(running)
+    quick_tick(running, dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC))
+    (nudge,) = posts_to(running, "UANNA")
+    running.sim.click("UANNA", "jf_move", message=nudge)
+    opened = running.fake.wait_for(
+        "views.open", lambda c: c.response.get("ok") and "jf_move_modal" in str(c.args)
+    )[-1]
+    view_id = opened.response["view"]["id"]
+    new_day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
+    # A time in the past is refused inline, and nothing changes.
+    refused = running.sim.submit_view(
+        "UANNA", view_id, {"jf_move_date": "2020-01-01", "jf_move_time": "10:00"}
+    )
+    assert refused.json()["response_action"] == "errors"
+    with running.db.sessions() as s:
+        (jf,) = s.scalars(select(JourFixe))
+        assert jf.status is MeetingStatus.PLANNED
+    resp = running.sim.submit_view(
+        "UANNA", view_id, {"jf_move_date": new_day.isoformat(), "jf_move_time": "16:30"}
+    )
+    assert resp.status == 200
+    with running.db.sessions() as s:
+        (jf,) = s.scalars(select(JourFixe))
+        assert jf.status is MeetingStatus.MOVED
+        assert jf.moved_to is not None
+        local = jf.moved_to.astimezone(dt.timezone(dt.timedelta(hours=1)))
+        assert (local.date(), local.time()) == (new_day, dt.time(16, 30))
+        pair = s.scalar(select(Pair))
+        assert pair is not None
+        assert pair.weekday == 2  # the rhythm is unchanged
+    notices = _rows(running, OutboxKind.NOTICE)
+    assert [n.payload["what"] for n in notices] == ["moved"]
+    quick_tick(running, max(notices[0].due_at, dt.datetime.now(dt.UTC)))
+    running.fake.wait_for(
+        "chat.postMessage", lambda c: "hat euren nächsten Jour fixe verschoben" in text_of(c.args)
+    )
+
+
+def test_no_to_did_you_meet_records_a_missed_jour_fixe(running: RunningApp) -> None:
+    _pair(running)
+    quick_tick(running, dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
+    checkins = _rows(running, OutboxKind.CHECKIN)
+    quick_tick(running, max(c.due_at for c in checkins))
+    ask = next(m for m in posts_to(running, "UANNA") if "Did you meet" in text_of(m))
+    running.sim.click("UANNA", "jf_checkin_no", message=ask)
+    running.fake.wait_for("response_url")
+    with running.db.sessions() as s:
+        (jf,) = s.scalars(select(JourFixe))
+        assert (jf.status, jf.mentor_replied, jf.mentee_replied) == (
+            MeetingStatus.MISSED,
+            True,
+            False,
+        )
+    assert _rows(running, OutboxKind.POLL) == []

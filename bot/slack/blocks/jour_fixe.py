@@ -255,8 +255,8 @@ def moved_notice(
     """Tells the partner that the other moved this jour fixe."""
     return notice(
         t._(
-            ":arrows_counterclockwise: <@{by}> moved your next jour fixe to {when} ({zone}), "
-            "this time only.",
+            ":arrows_counterclockwise: <@{by}> moved your next jour fixe: this time only, it is "
+            "{when} ({zone}).",
             by=by,
             when=when_text(t, meeting, tz_name, now),
             zone=zone(tz_name),
@@ -340,7 +340,7 @@ def moved_recorded(
     """Confirms a move to the person who moved it."""
     return notice(
         t._(
-            "Moved to {when} ({zone}). <@{partner}> has been told.",
+            "Moved: your jour fixe is now {when} ({zone}). <@{partner}> has been told.",
             when=when_text(t, meeting, tz_name, now),
             zone=zone(tz_name),
             partner=partner,
