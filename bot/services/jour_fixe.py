@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, cast, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -79,9 +91,14 @@ def insert_new(
             _insert(session)(table).on_conflict_do_nothing(index_elements=key).returning(*returning)
         )
         return list(session.execute(stmt, list(rows)))
+    # JSON goes as text: a list inside a JSON value would read as another array dimension.
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
     unnested = select(
         *[
-            cast(func.unnest(bindparam(c, type_=ARRAY(table.c[c].type))), table.c[c].type)
+            cast(
+                func.unnest(bindparam(c, type_=ARRAY(Text() if c in as_json else table.c[c].type))),
+                table.c[c].type,
+            )
             for c in columns
         ]
     )
@@ -94,7 +111,11 @@ def insert_new(
     found: list[Any] = []
     for start in range(0, len(rows), UNNEST_CHUNK):
         chunk = rows[start : start + UNNEST_CHUNK]
-        found += session.execute(stmt, {c: [r[c] for r in chunk] for c in columns})
+        arrays = {
+            c: [json.dumps(r[c]) for r in chunk] if c in as_json else [r[c] for r in chunk]
+            for c in columns
+        }
+        found += session.execute(stmt, arrays)
     return found
 
 
@@ -622,3 +643,36 @@ def upcoming(pair_id: int, *, session: Session, now: dt.datetime) -> JourFixe | 
         .order_by(func.coalesce(JourFixe.moved_to, JourFixe.planned_at))
         .limit(1)
     )
+
+
+def next_jour_fixe(
+    pair: Pair, *, session: Session, now: dt.datetime, horizon_days: int = 120
+) -> dt.datetime | None:
+    """The pair's next jour fixe: the rhythm, minus skipped occurrences, with moves applied."""
+    if pair.first_meeting is None or pair.local_time is None:
+        return None
+    known = {
+        j.occurrence: j
+        for j in session.scalars(
+            select(JourFixe).where(
+                JourFixe.pair_id == pair.id,
+                JourFixe.occurrence >= (now - dt.timedelta(days=31)).date(),
+            )
+        )
+    }
+    # A moved occurrence may now lie after later ones, or an earlier one may have moved ahead.
+    candidates = [
+        j.effective_at for j in known.values() if j.status in OPEN_STATUSES and j.effective_at > now
+    ]
+    for day, moment in occurrences(
+        pair.first_meeting,
+        pair.cadence,
+        pair.local_time,
+        pair.timezone,
+        now,
+        now + dt.timedelta(days=horizon_days),
+    ):
+        if day not in known:
+            candidates.append(moment)
+            break
+    return min(candidates, default=None)

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import Outbox, OutboxStatus, utcnow
+from bot.store.models import Base, Outbox, OutboxStatus, utcnow
 
 
 @contextmanager
@@ -101,6 +101,30 @@ def extend(
         return set(kept)
 
 
+# The one write per sent message, built once as a Core statement: the same fenced UPDATE
+# without the ORM's bulk-update path and without rebuilding the statement on every call,
+# which halves its cost (bench/dispatch, check a).
+_OUTBOX: Table = Base.metadata.tables["outbox"]
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row_id", type_=_OUTBOX.c.id.type),
+        _OUTBOX.c.lease_owner == bindparam("owner", type_=_OUTBOX.c.lease_owner.type),
+        _OUTBOX.c.status == OutboxStatus.SENDING,
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        channel_id=bindparam("channel", type_=_OUTBOX.c.channel_id.type),
+        message_ts=bindparam("ts", type_=_OUTBOX.c.message_ts.type),
+        lease_owner=None,
+        lease_until=None,
+        last_error=None,
+    )
+    .returning(_OUTBOX.c.id)
+)
+
+
 def mark_sent(
     sessions: sessionmaker[Session],
     row_id: int,
@@ -111,22 +135,9 @@ def mark_sent(
     message_ts: str | None,
 ) -> bool:
     """Complete a row we sent; False if the lease was no longer ours."""
+    params = {"row_id": row_id, "owner": owner, "at": now, "channel": channel_id, "ts": message_ts}
     with write_transaction(sessions) as session:
-        done = session.scalar(
-            update(Outbox)
-            .where(*_fenced(owner, [row_id]))  # type: ignore[arg-type]
-            .values(
-                status=OutboxStatus.SENT,
-                sent_at=now,
-                channel_id=channel_id,
-                message_ts=message_ts,
-                lease_owner=None,
-                lease_until=None,
-                last_error=None,
-            )
-            .returning(Outbox.id)
-            .execution_options(synchronize_session=False)
-        )
+        done = session.execute(_MARK_SENT, params).scalar()
     return done is not None
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.sandbox import FakeSlack
 from bot.scheduling import make_dispatcher, plan_pass, timing_from
-from bot.scheduling.dispatcher import Pacer
 from bot.services.catalog import load_catalog
 from bot.store.db import Database
 from bot.store.models import Outbox, OutboxKind, OutboxStatus, Participant, Status

@@ -224,3 +224,23 @@ def test_leaving_drops_the_persons_messages_and_free_text_but_keeps_the_bare_rat
         assert mine == []
         (answer,) = s.scalars(select(PollAnswer))
         assert (answer.rating, answer.learned) == (4, None)
+
+
+def test_the_next_jour_fixe_skips_a_skipped_one_and_follows_a_move(db: Database) -> None:
+    pair_id = make_pair(db, first_meeting=WED)
+    _plan(db, dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    now = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
+    with db.sessions.begin() as s:
+        pair = s.get(Pair, pair_id)
+        assert pair is not None
+        assert jour_fixe.next_jour_fixe(pair, session=s, now=now) == dt.datetime(
+            2026, 12, 2, 14, tzinfo=dt.UTC
+        )
+        jf = _meetings(s)[0]
+        jour_fixe.skip(jf, _person(s, "UANNA"), session=s, now=now, timing=T)
+        assert jour_fixe.next_jour_fixe(pair, session=s, now=now) == dt.datetime(
+            2026, 12, 9, 14, tzinfo=dt.UTC
+        )
+        moved = dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC)
+        jour_fixe.move(jf, _person(s, "UANNA"), moved, session=s, now=now, timing=T)
+        assert jour_fixe.next_jour_fixe(pair, session=s, now=now) == moved

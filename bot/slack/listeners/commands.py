@@ -11,7 +11,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.i18n import Translator
-from bot.services import enrollment, pairing
+from bot.services import enrollment, jour_fixe, pairing
+from bot.services.clock import utc_now
 from bot.slack.blocks import messages
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import (
@@ -85,7 +86,11 @@ def _status(cmd: Invocation) -> None:
                 block
                 for pair in pairing.active_pairs(participant.id, session=session)
                 for block in pair_lines(
-                    cmd.t, pair, participant.id, pairing.next_meeting(pair), participant.timezone
+                    cmd.t,
+                    pair,
+                    participant.id,
+                    jour_fixe.next_jour_fixe(pair, session=session, now=utc_now()),
+                    participant.timezone,
                 )
             ]
             reply = messages.status_message(cmd.t, deps.catalog, participant, extra=pairs)
