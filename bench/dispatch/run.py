@@ -1,6 +1,6 @@
 """Benchmark the jour-fixe dispatcher and planner; figures are ratios to baselines of the same run.
 
-    .venv/bin/python bench/dispatch/run.py [--messages 10000] [--rate-limit 250]
+    .venv/bin/python bench/dispatch/run.py [--messages 10000] [--rate-limit 50]
         [--fault-rate 0.2] [--pairs 100000] [--database sqlite|postgres|both] [--skip a,b,c,d]
 
 (a) dispatcher throughput with no rate limit, against a bare slack_sdk loop sending the same
@@ -523,7 +523,7 @@ def check_paced(bench: Bench) -> list[Check]:
     n, rate, stand_in = bench.args.messages, bench.args.rate_limit, bench.stand_in
     seeded = seed_due(bench.db, bench.users, bench.dm, n)
     if rate <= 1000:
-        settings = bench.settings(mentor_send_rate=rate, mentor_send_burst=1)
+        settings = bench.settings(mentor_send_rate=rate, mentor_send_burst=3)
         dispatcher = bench.dispatcher(settings)
     else:  # above what Settings accept: the same pacer, built by hand
         dispatcher = bench.dispatcher(bench.settings(), Pacer(rate, 1))
@@ -540,7 +540,7 @@ def check_paced(bench: Bench) -> list[Check]:
     ratio = seconds / bound
     print(
         f"   (b) {seeded} due nudges; the stand-in allows chat.postMessage {rate:g}/s"
-        f" (burst {burst}), the dispatcher paces at {rate:g}/s with burst 1"
+        f" (burst {burst}), the dispatcher paces at {rate:g}/s with burst 3 (the default)"
         f" ({'MENTOR_SEND_RATE' if rate <= 1000 else 'a Pacer built by hand'}); DM ids pre-cached"
     )
     print(
@@ -629,37 +629,49 @@ def check_planner(bench: Bench) -> list[Check]:
     seed_plan(bench.db, pairs, all_due=all_due)
     setup = time.perf_counter() - start
     timing = timing_from(bench.settings())
+    # A pass plans at most Timing.plan_batch new jour fixes (soonest first); the scheduler's
+    # ticks drain the rest. Measured: every pass until the backlog is gone, then a steady one.
+    passes: list[tuple[float, Any]] = []
+    moment = PLAN_NOW
+    while True:
+        start = time.perf_counter()
+        stats = plan_pass(bench.db, timing, moment)
+        passes.append((time.perf_counter() - start, stats))
+        moment += dt.timedelta(seconds=30)
+        if stats.backlog == 0 or len(passes) > 100:
+            break
     start = time.perf_counter()
-    first = plan_pass(bench.db, timing, PLAN_NOW)
-    first_s = time.perf_counter() - start
-    start = time.perf_counter()
-    second = plan_pass(bench.db, timing, PLAN_NOW + dt.timedelta(minutes=1))
-    second_s = time.perf_counter() - start
+    steady = plan_pass(bench.db, timing, moment)
+    steady_s = time.perf_counter() - start
     shape = (
         "all weekly, each with an occurrence in the window (--all-due)"
         if all_due
         else "mixed cadences, weekdays and first meetings"
     )
+    planned = sum(p.jour_fixes for _, p in passes)
+    messages = sum(p.messages for _, p in passes)
+    slowest = max(s for s, _ in passes)
     print(f"   (d) {pairs} active, scheduled pairs, {shape}; inserted in {setup:.1f} s")
     print(
-        f"       first pass {first_s:.2f} s: {first.jour_fixes} jour fixes and"
-        f" {first.messages} outbox rows inserted; second pass {second_s:.2f} s:"
-        f" {second.jour_fixes} and {second.messages}"
+        f"       {len(passes)} passes of at most {timing.plan_batch} new jour fixes planned"
+        f" {planned} jour fixes and {messages} outbox rows in {sum(s for s, _ in passes):.1f} s;"
+        f" first pass {passes[0][0]:.2f} s, slowest {slowest:.2f} s; then a steady pass"
+        f" {steady_s:.2f} s ({steady.jour_fixes} new)"
     )
     notes = []
-    if (all_due and first.jour_fixes != pairs) or second.jour_fixes or second.messages:
-        notes.append(f"unexpected plan: first {first}, second {second}")
-    if first.messages != 4 * first.jour_fixes:
-        notes.append(f"expected 4 outbox rows per jour fixe: {first}")
+    if (all_due and planned != pairs) or steady.jour_fixes or steady.messages:
+        notes.append(f"unexpected plan: {planned} planned, steady {steady}")
+    if messages != 4 * planned:
+        notes.append(f"expected 4 outbox rows per jour fix: {messages} for {planned}")
     return [
         Check(
-            "(d) planner, first pass (s)",
-            f"{first_s:.2f}",
+            "(d) planner, slowest pass (s)",
+            f"{slowest:.2f}",
             "< 5",
-            first_s < 5 and not notes,
+            slowest < 5 and not notes,
             notes,
         ),
-        Check("(d) planner, second pass (s)", f"{second_s:.2f}", "< 5", second_s < 5),
+        Check("(d) planner, steady pass (s)", f"{steady_s:.2f}", "< 5", steady_s < 5),
     ]
 
 
@@ -701,7 +713,7 @@ def main() -> None:
     """Parse arguments, run the checks on each backend, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000, help="for (a), (b) and (c)")
-    parser.add_argument("--rate-limit", type=float, default=250.0, help="msg/s, for (b)")
+    parser.add_argument("--rate-limit", type=float, default=50.0, help="msg/s, for (b)")
     parser.add_argument("--fault-rate", type=float, default=0.2, help="for (c)")
     parser.add_argument("--pairs", type=int, default=100_000, help="for (d)")
     parser.add_argument(

@@ -14,8 +14,11 @@ import secrets
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -88,6 +91,18 @@ class Pacer:
 
 
 @dataclass
+class _Batch:
+    """Claimed rows, decided and rendered, ready to send."""
+
+    moment: dt.datetime
+    outgoing: list[tuple[Outbox, Subject, dict[str, Any]]]
+    decisions: dict[int, tuple[OutboxStatus, str]]
+    missed: int
+    cancelled: int
+    claimed_at: float
+
+
+@dataclass
 class DispatchStats:
     """What one dispatcher run did."""
 
@@ -131,6 +146,8 @@ class Dispatcher:
         # Claim no more than can be sent in a quarter of the lease at the configured pace.
         self.batch = batch or max(1, min(100, int(pacer.rate * lease.total_seconds() / 4)))
         self.owner = owner or new_owner()
+        # Rows released to be retried at once during the current run.
+        self._requeued = 0
 
     def run(
         self,
@@ -140,62 +157,110 @@ class Dispatcher:
         stop: threading.Event | None = None,
         max_rows: int | None = None,
     ) -> DispatchStats:
-        """Send everything due (as of `now`, default the clock) until nothing due is left."""
+        """Send everything due (as of `now`, default the clock) until nothing due is left.
+
+        While one batch is being sent, the next is claimed, decided and rendered in a helper
+        thread (the sender mostly waits on Slack). Claimed rows are only leased, never sent,
+        so a crash still repeats at most the one message in flight.
+        """
         stats = DispatchStats()
-        handled = 0
-        while not (stop is not None and stop.is_set()):
-            moment = now or utc_now()
-            limit = self.batch if max_rows is None else min(self.batch, max_rows - handled)
-            if limit <= 0:
-                break
-            rows = outbox.claim(
-                self.db.sessions,
-                owner=self.owner,
-                now=moment,
-                lease=self.lease,
-                limit=limit,
-                ids=ids,
-            )
-            if not rows:
-                break
-            handled += len(rows)
-            self._run_batch(rows, moment, stats, stop, fixed_now=now is not None)
+        budget_used: Counter[int] = Counter()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-prepare") as pool:
+            handled = 0
+
+            def prepare(spent: Counter[int]) -> _Batch | None:
+                limit = self.batch if max_rows is None else min(self.batch, max_rows - handled)
+                if limit <= 0 or (stop is not None and stop.is_set()):
+                    return None
+                return self._prepare(now, ids, limit, spent)
+
+            upcoming = pool.submit(prepare, budget_used)
+            while True:
+                batch = upcoming.result()
+                if batch is None and self._requeued:
+                    # Rows handed back for an immediate retry (after a 429) were not yet
+                    # back when the next batch was claimed: look once more.
+                    self._requeued = 0
+                    batch = prepare(Counter())
+                if batch is None:
+                    break
+                handled += len(batch.outgoing) + len(batch.decisions)
+                stats.missed += batch.missed
+                stats.cancelled += batch.cancelled
+                # Messages of this batch count against the budget of the next one's decisions.
+                in_flight = Counter(
+                    row.participant_id for row, _, _ in batch.outgoing if not row.solicited
+                )
+                upcoming = pool.submit(prepare, in_flight)
+                if not self._send_batch(batch, stats, stop, fixed_now=now is not None):
+                    leftover = upcoming.result()
+                    if leftover is not None:
+                        ids_left = [row.id for row, _, _ in leftover.outgoing]
+                        outbox.release(
+                            self.db.sessions, ids_left, owner=self.owner, refund_attempt=True
+                        )
+                    break
         return stats
 
-    def _run_batch(
+    def _prepare(
         self,
-        rows: list[Outbox],
-        moment: dt.datetime,
-        stats: DispatchStats,
-        stop: threading.Event | None,
-        *,
-        fixed_now: bool,
-    ) -> None:
+        now: dt.datetime | None,
+        ids: Sequence[int] | None,
+        limit: int,
+        in_flight: Counter[int],
+    ) -> _Batch | None:
+        """Claim a batch, close what must not be sent, and render the rest."""
+        moment = now or utc_now()
+        rows = outbox.claim(
+            self.db.sessions, owner=self.owner, now=moment, lease=self.lease, limit=limit, ids=ids
+        )
+        if not rows:
+            return None
         with self.db.sessions() as session:
             subjects = reminders.load_subjects(rows, session=session)
             decisions = reminders.decide(
-                rows, subjects, session=session, now=moment, budget=self.timing.weekly_budget
+                rows,
+                subjects,
+                session=session,
+                now=moment,
+                budget=self.timing.weekly_budget,
+                in_flight=in_flight,
             )
             outgoing = [
-                (row, subjects[row.id], self.render(row, subjects[row.id], moment))
+                (row, subjects[row.id], self.render(row, subjects[row.id], moment).as_kwargs())
                 for row in rows
                 if row.id not in decisions
             ]
         outbox.finish(self.db.sessions, dict(decisions.items()), owner=self.owner)
-        for status, reason in decisions.values():
-            if status is OutboxStatus.MISSED:
-                stats.missed += 1
-            else:
-                stats.cancelled += 1
+        missed = sum(status is OutboxStatus.MISSED for status, _ in decisions.values())
+        for _, reason in decisions.values():
             log.debug("Outbox row not sent: %s", reason)
-        claimed_at = time.monotonic()
-        pending = [row.id for row, _, _ in outgoing]
-        for index, (row, subject, message) in enumerate(outgoing):
+        return _Batch(
+            moment=moment,
+            outgoing=outgoing,
+            decisions=decisions,
+            missed=missed,
+            cancelled=len(decisions) - missed,
+            claimed_at=time.monotonic(),
+        )
+
+    def _send_batch(
+        self,
+        batch: _Batch,
+        stats: DispatchStats,
+        stop: threading.Event | None,
+        *,
+        fixed_now: bool,
+    ) -> bool:
+        """Send a prepared batch one message at a time; False if asked to stop."""
+        claimed_at = batch.claimed_at
+        pending = [row.id for row, _, _ in batch.outgoing]
+        for index, (row, subject, message) in enumerate(batch.outgoing):
             if not self.pacer.wait(stop):
                 outbox.release(
                     self.db.sessions, pending[index:], owner=self.owner, refund_attempt=True
                 )
-                return
+                return False
             elapsed = time.monotonic() - claimed_at
             if elapsed > self.lease.total_seconds() / 2:
                 kept = outbox.extend(
@@ -209,7 +274,8 @@ class Dispatcher:
                 claimed_at = time.monotonic()
             if pending[index] == -1:
                 continue
-            self._send(row, subject, message, moment if fixed_now else utc_now(), stats)
+            self._send(row, subject, message, batch.moment if fixed_now else utc_now(), stats)
+        return True
 
     def _channel(self, subject: Subject) -> str:
         person = subject.recipient
@@ -229,13 +295,13 @@ class Dispatcher:
         self,
         row: Outbox,
         subject: Subject,
-        message: Message,
+        message: dict[str, Any],
         now: dt.datetime,
         stats: DispatchStats,
     ) -> None:
         try:
             channel = self._channel(subject)
-            response = self.client.chat_postMessage(channel=channel, **message.as_kwargs())
+            response = self.client.chat_postMessage(channel=channel, **message)
         except SlackApiError as exc:
             self._slack_error(row, subject, exc, now, stats)
             return
@@ -270,6 +336,7 @@ class Dispatcher:
             stats.rate_limited += 1
             log.info("Slack rate-limited %s; pausing %.0f s", row.kind.value, retry_after)
             self.pacer.pause(retry_after)
+            self._requeued += 1
             outbox.release(
                 self.db.sessions,
                 [row.id],
@@ -288,6 +355,7 @@ class Dispatcher:
                     .where(Participant.id == subject.recipient.id)
                     .values(dm_channel_id=None)
                 )
+            self._requeued += 1
             self._retry(row, now, error, stats, delay=0.0)
             return
         if error in UNREACHABLE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bot.services.pairing import CADENCE_WEEKS
 from bot.services.timing import Timing, at_local, checkin_due, fit_forward, nudge_due, zone
@@ -87,10 +88,11 @@ def insert_new(
     if session.get_bind().dialect.name != "postgresql" or any(
         r.keys() != rows[0].keys() for r in rows
     ):
-        stmt = (
-            _insert(session)(table).on_conflict_do_nothing(index_elements=key).returning(*returning)
-        )
-        return list(session.execute(stmt, list(rows)))
+        plain = _insert(session)(table).on_conflict_do_nothing(index_elements=key)
+        if not returning:
+            session.execute(plain, list(rows))
+            return []
+        return list(session.execute(plain.returning(*returning), list(rows)))
     # JSON goes as text: a list inside a JSON value would read as another array dimension.
     as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
     unnested = select(
@@ -102,12 +104,10 @@ def insert_new(
             for c in columns
         ]
     )
-    stmt = (
-        pg_insert(table)
-        .from_select(columns, unnested)
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(*returning)
+    base = (
+        pg_insert(table).from_select(columns, unnested).on_conflict_do_nothing(index_elements=key)
     )
+    stmt: Any = base.returning(*returning) if returning else base
     found: list[Any] = []
     for start in range(0, len(rows), UNNEST_CHUNK):
         chunk = rows[start : start + UNNEST_CHUNK]
@@ -115,7 +115,9 @@ def insert_new(
             c: [json.dumps(r[c]) for r in chunk] if c in as_json else [r[c] for r in chunk]
             for c in columns
         }
-        found += session.execute(stmt, arrays)
+        result = session.execute(stmt, arrays)
+        if returning:
+            found += result
     return found
 
 
@@ -130,17 +132,28 @@ def occurrences(
     """Each (local date, UTC instant) of the rhythm with the instant in [start, end)."""
     tz = zone(tz_name)
     step = 7 * CADENCE_WEEKS[cadence]
-    first_day = start.astimezone(tz).date() - dt.timedelta(days=1)
-    k = max(0, (first_day - first).days // step)
+    first_day, last_day = _local_days(tz_name, start, end)
+    # Date arithmetic first: only the dates that can fall in the window are made instants.
+    k = max(0, -((first - first_day).days // step))
     found: list[tuple[dt.date, dt.datetime]] = []
     while True:
         day = first + dt.timedelta(days=k * step)
-        moment = at_local(day, local_time, tz)
-        if moment >= end:
+        if day > last_day:
             return found
-        if moment >= start:
+        moment = at_local(day, local_time, tz)
+        if start <= moment < end:
             found.append((day, moment))
         k += 1
+
+
+@functools.lru_cache(maxsize=256)
+def _local_days(
+    tz_name: str | None, start: dt.datetime, end: dt.datetime
+) -> tuple[dt.date, dt.date]:
+    """The local dates that [start, end) touches in the zone, with a day's margin each side."""
+    tz = zone(tz_name)
+    margin = dt.timedelta(days=1)
+    return start.astimezone(tz).date() - margin, end.astimezone(tz).date() + margin
 
 
 @dataclass
@@ -152,6 +165,8 @@ class PlanStats:
     messages: int = 0
     closed: int = 0
     ghost_checks: int = 0
+    # Jour fixes left for the next pass (a pass plans at most Timing.plan_batch).
+    backlog: int = 0
     at_risk: list[int] = field(default_factory=list)
 
 
@@ -238,30 +253,37 @@ def plan(*, session: Session, now: dt.datetime, timing: Timing) -> PlanStats:
     """One planner pass: close stale jour fixes, then plan the coming ones and their messages."""
     stats = PlanStats()
     close_stale(session=session, now=now, timing=timing, stats=stats)
-    mentor, mentee = aliased(Participant), aliased(Participant)
-    rows = session.execute(
-        select(
-            Pair.id,
-            Pair.team_id,
-            Pair.cadence,
-            Pair.local_time,
-            Pair.timezone,
-            Pair.first_meeting,
-            Pair.mentor_id,
-            Pair.mentee_id,
-            mentor.timezone,
-            mentee.timezone,
+    # Core, not ORM: at 100,000 pairs the ORM's row handling alone took a second.
+    pair = Base.metadata.tables["pair"]
+    people = Base.metadata.tables["participant"]
+    mentor, mentee = people.alias("mentor"), people.alias("mentee")
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                pair.c.id,
+                pair.c.team_id,
+                pair.c.cadence,
+                pair.c.local_time,
+                pair.c.timezone,
+                pair.c.first_meeting,
+                pair.c.mentor_id,
+                pair.c.mentee_id,
+                mentor.c.timezone,
+                mentee.c.timezone,
+            )
+            .join(mentor, mentor.c.id == pair.c.mentor_id)
+            .join(mentee, mentee.c.id == pair.c.mentee_id)
+            .where(
+                pair.c.status == PairStatus.ACTIVE,
+                pair.c.first_meeting.is_not(None),
+                pair.c.local_time.is_not(None),
+                mentor.c.status == Status.ACTIVE,
+                mentee.c.status == Status.ACTIVE,
+            )
         )
-        .join(mentor, mentor.id == Pair.mentor_id)
-        .join(mentee, mentee.id == Pair.mentee_id)
-        .where(
-            Pair.status == PairStatus.ACTIVE,
-            Pair.first_meeting.is_not(None),
-            Pair.local_time.is_not(None),
-            mentor.status == Status.ACTIVE,
-            mentee.status == Status.ACTIVE,
-        )
-    ).all()
+        .all()
+    )
     stats.pairs = len(rows)
     start, end = now - timing.look_back, now + timing.plan_ahead
     wanted: list[dict[str, Any]] = []
@@ -295,6 +317,12 @@ def plan(*, session: Session, now: dt.datetime, timing: Timing) -> PlanStats:
     new = [w for w in wanted if (w["pair_id"], w["occurrence"]) not in existing]
     if not new:
         return stats
+    # A bounded pass: the coming jour fixes first (soonest first), then those already past;
+    # the rest waits for the next tick. Keeps every pass (and transaction) short, even when
+    # a large programme is scheduled at once.
+    new.sort(key=lambda w: (w["planned_at"] < now, w["planned_at"]))
+    stats.backlog = max(0, len(new) - timing.plan_batch)
+    new = new[: timing.plan_batch]
     inserted = insert_new(
         session,
         JOUR_FIXE,
@@ -307,7 +335,11 @@ def plan(*, session: Session, now: dt.datetime, timing: Timing) -> PlanStats:
         stats.jour_fixes += 1
         team, members = info[pair_id]
         messages += _meeting_messages(jf_id, team, planned_at, members, timing)
-    stats.messages = enqueue(messages, session=session)
+    # Every message belongs to a jour fixe this pass inserted, so none can exist yet.
+    insert_new(
+        session, OUTBOX, messages, key=["kind", "subject_id", "occurrence_key"], returning=[]
+    )
+    stats.messages = len(messages)
     return stats
 
 

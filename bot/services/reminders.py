@@ -114,12 +114,15 @@ def decide(
     session: Session,
     now: dt.datetime,
     budget: int,
+    in_flight: Counter[int] | None = None,
 ) -> dict[int, tuple[OutboxStatus, str]]:
     """Row id -> (final status, reason) for every row that must not be sent; the rest go."""
     decisions: dict[int, tuple[OutboxStatus, str]] = {}
     spent = _sent_recently(
         {r.participant_id for r in rows if not r.solicited}, now, session=session
     )
+    # Messages claimed before this batch and still being sent count too.
+    spent.update(in_flight or Counter())
     for row in rows:
         reason = _refusal(row, subjects.get(row.id), now)
         if reason is not None:

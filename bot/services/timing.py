@@ -35,6 +35,8 @@ class Timing:
     # (about 61 h) is planned before it is due; a configured lead adds to it.
     plan_ahead: dt.timedelta = dt.timedelta(days=4)
     look_back: dt.timedelta = dt.timedelta(days=2)
+    # At most this many new jour fixes per planner pass (each with four messages).
+    plan_batch: int = 5000
     weekly_budget: int = 3
 
 

@@ -410,6 +410,8 @@ class JourFixe(Base):
         # The natural key: planning the same occurrence twice, in any process, adds nothing.
         UniqueConstraint("pair_id", "occurrence"),
         Index("ix_jour_fixe_status_planned_at", "status", "planned_at"),
+        # The planner asks for the occurrences from a date on, across all pairs.
+        Index("ix_jour_fixe_occurrence", "occurrence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

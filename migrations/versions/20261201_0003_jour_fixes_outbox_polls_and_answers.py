@@ -128,6 +128,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_jour_fixe_status_planned_at", ["status", "planned_at"], unique=False
         )
+        batch_op.create_index("ix_jour_fixe_occurrence", ["occurrence"], unique=False)
 
     op.create_table(
         "poll",
@@ -181,6 +182,7 @@ def downgrade() -> None:
     op.drop_table("poll_answer")
     op.drop_table("poll")
     with op.batch_alter_table("jour_fixe", schema=None) as batch_op:
+        batch_op.drop_index("ix_jour_fixe_occurrence")
         batch_op.drop_index("ix_jour_fixe_status_planned_at")
 
     op.drop_table("jour_fixe")
