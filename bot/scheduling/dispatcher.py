@@ -148,6 +148,7 @@ class Dispatcher:
         self.owner = owner or new_owner()
         # Rows released to be retried at once during the current run.
         self._requeued = 0
+        self._marker = outbox.Marker(db.engine)
 
     def run(
         self,
@@ -165,6 +166,21 @@ class Dispatcher:
         """
         stats = DispatchStats()
         budget_used: Counter[int] = Counter()
+        self._marker = outbox.Marker(self.db.engine)
+        try:
+            return self._run(now, ids, stop, max_rows, stats, budget_used)
+        finally:
+            self._marker.close()
+
+    def _run(
+        self,
+        now: dt.datetime | None,
+        ids: Sequence[int] | None,
+        stop: threading.Event | None,
+        max_rows: int | None,
+        stats: DispatchStats,
+        budget_used: Counter[int],
+    ) -> DispatchStats:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-prepare") as pool:
             handled = 0
 
@@ -308,8 +324,7 @@ class Dispatcher:
         except (URLError, TimeoutError, ConnectionError, OSError) as exc:
             self._retry(row, now, type(exc).__name__, stats)
             return
-        if outbox.mark_sent(
-            self.db.sessions,
+        if self._marker.mark_sent(
             row.id,
             owner=self.owner,
             now=now,
