@@ -101,15 +101,11 @@ def _check_store(db: Database, catalog: CatalogDef) -> str | None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack over HTTP (gunicorn) or Socket Mode, after checking config and schema."""
-    settings = load_settings()
-    _configure_logging(settings.log_level)
+    ready = _start_up()
+    if isinstance(ready, int):
+        return ready
+    settings, db, catalog = ready
     port = args.port or settings.port
-    db = Database(settings.database_url)
-    catalog = load_catalog(settings.mentor_skills_file)
-    problem = _check_store(db, catalog)
-    if problem:
-        return _fail(problem, EXIT_SCHEMA)
-    _preflight(settings)
     serve = _serve_socket_mode if settings.socket_mode else _serve_http
     return serve(settings, db, catalog, port, scheduler=not args.no_scheduler)
 
@@ -275,7 +271,10 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
     return 0
 
 
-def _ready(settings: Settings) -> tuple[Database, CatalogDef] | int:
+def _start_up() -> tuple[Settings, Database, CatalogDef] | int:
+    """Settings, logging, an up-to-date store and a token Slack accepts; else an exit code."""
+    settings = load_settings()
+    _configure_logging(settings.log_level)
     db = Database(settings.database_url)
     catalog = load_catalog(settings.mentor_skills_file)
     problem = _check_store(db, catalog)
@@ -283,7 +282,7 @@ def _ready(settings: Settings) -> tuple[Database, CatalogDef] | int:
         db.dispose()
         return _fail(problem, EXIT_SCHEMA)
     _preflight(settings)
-    return db, catalog
+    return settings, db, catalog
 
 
 def _instant(raw: str) -> dt.datetime:
@@ -302,12 +301,10 @@ def cmd_tick(args: argparse.Namespace) -> int:
     """One planner and dispatcher pass, synchronously, as of --now (default: the clock)."""
     from bot.scheduling import dispatch_client, make_dispatcher, tick
 
-    settings = load_settings()
-    _configure_logging(settings.log_level)
-    ready = _ready(settings)
+    ready = _start_up()
     if isinstance(ready, int):
         return ready
-    db, catalog = ready
+    settings, db, catalog = ready
     try:
         dispatcher = make_dispatcher(settings, db, dispatch_client(settings), catalog)
         result = tick(settings, db, dispatcher, args.now)
@@ -326,12 +323,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run the scheduler alone (no web server), until SIGTERM or SIGINT."""
     from bot.scheduling import start_scheduler
 
-    settings = load_settings()
-    _configure_logging(settings.log_level)
-    ready = _ready(settings)
+    ready = _start_up()
     if isinstance(ready, int):
         return ready
-    db, catalog = ready
+    settings, db, catalog = ready
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -7,7 +7,6 @@ import datetime as dt
 from bot.i18n import language_for, translator
 from bot.services.catalog import CatalogDef, session_topic
 from bot.services.reminders import Subject
-from bot.services.timing import zone
 from bot.slack.blocks import jour_fixe as blocks
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import first_topic
@@ -55,8 +54,7 @@ def render(
         )
     if row.kind is OutboxKind.POLL:
         assert subject.poll is not None
-        day = jf.effective_at.astimezone(zone(tz)).date()
-        return blocks.poll_message(t, poll_id=subject.poll.id, partner=partner_id, day=day)
+        return blocks.poll_for(t, subject.poll)
     # NOTICE: the partner (who acted) moved or skipped this jour fixe.
     builder = blocks.moved_notice if row.payload.get("what") == "moved" else blocks.skipped_notice
     return builder(t, by=partner_id, meeting=jf.effective_at, tz_name=tz, now=now)

@@ -31,15 +31,14 @@ from bot.services.pairing import mark_unreachable
 from bot.services.reminders import Subject
 from bot.services.timing import Timing
 from bot.slack.blocks.common import Message
+from bot.slack.rounds import UNREACHABLE as ROUND_UNREACHABLE
 from bot.store import outbox
 from bot.store.db import Database, session_scope
 from bot.store.models import Outbox, OutboxStatus, Participant
 
 log = logging.getLogger(__name__)
 # Slack answers these when a message can never reach the person.
-UNREACHABLE = frozenset(
-    {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "user_not_visible"}
-)
+UNREACHABLE = ROUND_UNREACHABLE | {"cannot_dm_bot"}
 TRANSIENT = frozenset(
     {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )

@@ -10,8 +10,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.services.clock import local_today
@@ -30,6 +28,7 @@ from bot.store.models import (
     TimeWindow,
     utcnow,
 )
+from bot.store.queries import dialect_insert
 
 MAX_SKILLS_PER_KIND = 6
 MAX_PAUSE_WEEKS = 52
@@ -312,7 +311,7 @@ def _insert_participant(
 ) -> tuple[Participant, bool]:
     # A replayed or double-clicked submission can race us to the insert: let the database
     # decide who creates the row, and the loser updates it.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = (
         insert(Participant)
         .values(

@@ -6,12 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.jour_fixe import MeetingRefusal, MeetingRefused
-from bot.store.models import FEEDBACK_TEXT_MAX, PairStatus, Participant, Poll, PollAnswer
+from bot.store.models import (
+    FEEDBACK_TEXT_MAX,
+    Outbox,
+    OutboxKind,
+    PairStatus,
+    Participant,
+    Poll,
+    PollAnswer,
+)
+from bot.store.queries import dialect_insert
 
 THOUGHT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
 
@@ -47,7 +55,7 @@ def poll_for_member(
 
 
 def _upsert(poll: Poll, values: dict[str, Any], *, session: Session, now: dt.datetime) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = insert(PollAnswer).values(poll_id=poll.id, answered_at=now, updated_at=now, **values)
     session.execute(
         stmt.on_conflict_do_update(index_elements=["poll_id"], set_={**values, "updated_at": now})
@@ -68,6 +76,16 @@ def save_thought(poll: Poll, thought: Thought, *, session: Session, now: dt.date
         raise ValueError("feedback text too long")
     values = {f: (getattr(thought, f).strip() or None) for f in THOUGHT_FIELDS}
     _upsert(poll, values, session=session, now=now)
+
+
+def poll_message_ref(poll_id: int, *, session: Session) -> tuple[str | None, str | None]:
+    """Where the poll was sent (channel, message ts), once it was."""
+    sent = session.execute(
+        select(Outbox.channel_id, Outbox.message_ts).where(
+            Outbox.kind == OutboxKind.POLL, Outbox.subject_id == poll_id
+        )
+    ).first()
+    return (sent[0], sent[1]) if sent is not None else (None, None)
 
 
 def answer_of(poll_id: int, *, session: Session) -> PollAnswer | None:

@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.services.pairing import CADENCE_WEEKS
@@ -50,6 +49,7 @@ from bot.store.models import (
     Status,
     utcnow,
 )
+from bot.store.queries import dialect_insert
 
 # Three closed jour fixes in a row that did not happen: the pair is at risk, and a member who
 # answered none of them is asked whether to pause.
@@ -62,10 +62,6 @@ OUTBOX: Table = Base.metadata.tables["outbox"]
 JOUR_FIXE: Table = Base.metadata.tables["jour_fixe"]
 # PostgreSQL: rows per INSERT ... SELECT FROM unnest(arrays) statement.
 UNNEST_CHUNK = 10_000
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def insert_new(
@@ -88,7 +84,7 @@ def insert_new(
     if session.get_bind().dialect.name != "postgresql" or any(
         r.keys() != rows[0].keys() for r in rows
     ):
-        plain = _insert(session)(table).on_conflict_do_nothing(index_elements=key)
+        plain = dialect_insert(session)(table).on_conflict_do_nothing(index_elements=key)
         if not returning:
             session.execute(plain, list(rows))
             return []
@@ -483,15 +479,21 @@ def note_reply(jf: JourFixe, actor: Participant) -> None:
         jf.mentee_replied = True
 
 
-def _cancel_pending(jf_id: int, kinds: Iterable[OutboxKind], *, session: Session) -> None:
+def _cancel_pending(
+    jf_ids: Sequence[int],
+    kinds: Iterable[OutboxKind],
+    *,
+    session: Session,
+    reason: str = "answered",
+) -> None:
     session.execute(
         update(Outbox)
         .where(
-            Outbox.subject_id == jf_id,
+            Outbox.subject_id.in_(list(jf_ids)),
             Outbox.kind.in_(list(kinds)),
             Outbox.status == OutboxStatus.PENDING,
         )
-        .values(status=OutboxStatus.CANCELLED, last_error="answered")
+        .values(status=OutboxStatus.CANCELLED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
 
@@ -504,7 +506,7 @@ def mark_met(
     if jf.status is MeetingStatus.MET:
         return False
     jf.status, jf.decided_at = MeetingStatus.MET, now
-    _cancel_pending(jf.id, (OutboxKind.NUDGE, OutboxKind.CHECKIN), session=session)
+    _cancel_pending([jf.id], (OutboxKind.NUDGE, OutboxKind.CHECKIN), session=session)
     request_polls(jf, actor, session=session, now=now, timing=timing)
     return True
 
@@ -515,7 +517,7 @@ def request_polls(
     """One private poll per member: the clicker's at once, the partner's in their window."""
     members = (jf.pair.mentor, jf.pair.mentee)
     session.execute(
-        _insert(session)(Poll).on_conflict_do_nothing(
+        dialect_insert(session)(Poll).on_conflict_do_nothing(
             index_elements=["jour_fixe_id", "participant_id"]
         ),
         [{"jour_fixe_id": jf.id, "participant_id": m.id, "created_at": now} for m in members],
@@ -581,7 +583,7 @@ def skip(
     if jf.status is MeetingStatus.SKIPPED:
         return False
     jf.status, jf.decided_at = MeetingStatus.SKIPPED, now
-    _cancel_pending(jf.id, (OutboxKind.NUDGE, OutboxKind.CHECKIN), session=session)
+    _cancel_pending([jf.id], (OutboxKind.NUDGE, OutboxKind.CHECKIN), session=session)
     _notify_partner(
         jf, actor, "skipped", session=session, now=now, timing=timing, until=jf.effective_at
     )
@@ -594,7 +596,7 @@ def mark_not_met(jf: JourFixe, actor: Participant, *, now: dt.datetime, session:
     if jf.status is MeetingStatus.MISSED:
         return False
     jf.status, jf.decided_at = MeetingStatus.MISSED, now
-    _cancel_pending(jf.id, (OutboxKind.CHECKIN,), session=session)
+    _cancel_pending([jf.id], (OutboxKind.CHECKIN,), session=session)
     return True
 
 
@@ -614,7 +616,7 @@ def move(
     jf.status, jf.moved_to, jf.decided_at = MeetingStatus.MOVED, new_time, now
     pair = jf.pair
     # The nudge for the old time is pointless now; the check-in follows the new time.
-    _cancel_pending(jf.id, (OutboxKind.NUDGE,), session=session)
+    _cancel_pending([jf.id], (OutboxKind.NUDGE,), session=session)
     for member in (pair.mentor, pair.mentee):
         row = checkin_row(jf.id, pair.team_id, new_time, member.id, member.timezone, timing)
         session.execute(
@@ -650,30 +652,22 @@ def forget_future(pair: Pair, *, session: Session, now: dt.datetime) -> None:
     )
     if not future:
         return
-    session.execute(
-        update(Outbox)
-        .where(
-            Outbox.kind.in_((OutboxKind.NUDGE, OutboxKind.CHECKIN)),
-            Outbox.subject_id.in_(future),
-            Outbox.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error="rescheduled")
-        .execution_options(synchronize_session=False)
-    )
+    kinds = (OutboxKind.NUDGE, OutboxKind.CHECKIN)
+    _cancel_pending(future, kinds, session=session, reason="rescheduled")
     session.execute(delete(JourFixe).where(JourFixe.id.in_(future)))
 
 
-def upcoming(pair_id: int, *, session: Session, now: dt.datetime) -> JourFixe | None:
-    """The pair's next planned (or moved) jour fixe, if one is planned already."""
-    return session.scalar(
-        select(JourFixe)
-        .where(
-            JourFixe.pair_id == pair_id,
-            JourFixe.status.in_(OPEN_STATUSES),
-            func.coalesce(JourFixe.moved_to, JourFixe.planned_at) > now,
+def messages_about(jf_id: int, kind: OutboxKind, *, session: Session) -> list[int]:
+    """Ids of the outbox rows of one kind about a jour fixe (for polls: about its polls)."""
+    subjects: Any = (
+        select(Poll.id).where(Poll.jour_fixe_id == jf_id).scalar_subquery()
+        if kind is OutboxKind.POLL
+        else [jf_id]
+    )
+    return list(
+        session.scalars(
+            select(Outbox.id).where(Outbox.kind == kind, Outbox.subject_id.in_(subjects))
         )
-        .order_by(func.coalesce(JourFixe.moved_to, JourFixe.planned_at))
-        .limit(1)
     )
 
 

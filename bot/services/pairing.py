@@ -9,16 +9,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.services.matching import MatchConfig, MatchResult, Person, match
+from bot.services.timing import zone as zone_of
 from bot.store.models import (
     BlockedUser,
     Cadence,
@@ -38,6 +36,7 @@ from bot.store.models import (
     Status,
     utcnow,
 )
+from bot.store.queries import dialect_insert
 
 # A preview older than this is stale even if nothing in the pool changed.
 PREVIEW_LIFETIME = dt.timedelta(hours=24)
@@ -429,7 +428,7 @@ def create_pair(
         timezone=mentee.timezone,
     )
     session.add(pair)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     session.execute(
         insert(PairHistory)
         .values(mentor_id=mentor.id, mentee_id=mentee.id, first_paired_at=utcnow())
@@ -524,7 +523,7 @@ def end_pair(pair: Pair, *, ended_by: Participant, leaving: bool = False) -> Non
 
 def request_repair(pair: Pair, actor: Participant, *, session: Session) -> bool:
     """Record a confidential "this pair doesn't fit"; False if this person already asked."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     new_id = session.execute(
         insert(RepairRequest)
         .values(pair_id=pair.id, requested_by=actor.id, created_at=utcnow())
@@ -566,14 +565,6 @@ def next_meeting(pair: Pair, now: dt.datetime | None = None) -> dt.datetime | No
     while dt.datetime.combine(day, pair.local_time, zone) < now:
         day += step
     return dt.datetime.combine(day, pair.local_time, zone)
-
-
-def zone_of(name: str | None) -> ZoneInfo:
-    """The IANA zone, or UTC when it is unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def forget_participant(person: Participant, *, session: Session) -> list[Participant]:

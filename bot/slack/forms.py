@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from bot.services.enrollment import DEFAULT_LEVEL, ProfileForm, SkillsForm
-from bot.slack.ids import LEVEL_OFFERED_PREFIX, LEVEL_WANTED_PREFIX, JoinModal, ScheduleModal
+from bot.services.feedback import Thought
+from bot.slack.ids import (
+    LEVEL_OFFERED_PREFIX,
+    LEVEL_WANTED_PREFIX,
+    JoinModal,
+    MoveModal,
+    ScheduleModal,
+    ThoughtModal,
+)
 from bot.store.models import Cadence, Participant, Role, SkillKind, TimeWindow
 
 State = Mapping[str, Mapping[str, Any]]
@@ -137,6 +145,31 @@ def empty_profile(language: str) -> ProfileForm:
         about="",
         consent=False,
     )
+
+
+# Block id of each "Share a thought" field, by the Thought attribute it fills.
+THOUGHT_BLOCKS = {
+    "learned": ThoughtModal.LEARNED,
+    "try_next": ThoughtModal.TRY_NEXT,
+    "keep": ThoughtModal.KEEP,
+    "stop": ThoughtModal.STOP,
+    "start": ThoughtModal.START,
+}
+
+
+def thought_from_state(state: State) -> Thought:
+    """The free-text feedback typed into the "Share a thought" modal."""
+    return Thought(**{name: _text(state, block) for name, block in THOUGHT_BLOCKS.items()})
+
+
+def move_from_state(state: State) -> tuple[dt.date, dt.time] | None:
+    """The local day and time picked in the move modal, or None if either is missing."""
+    day = selected_date(state, MoveModal.DATE)
+    time = _element(state, MoveModal.TIME).get("selected_time")
+    try:
+        return dt.date.fromisoformat(str(day)), dt.time.fromisoformat(str(time))
+    except ValueError:
+        return None
 
 
 def schedule_zone_from_state(state: State) -> str | None:

@@ -59,10 +59,16 @@ class Database:
 
 
 @contextmanager
-def session_scope(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def session_scope(sessions: sessionmaker[Session], *, immediate: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    `immediate`: on SQLite, take the write lock before the first read (`BEGIN IMMEDIATE`),
+    since SQLAlchemy drops FOR UPDATE there; elsewhere it changes nothing.
+    """
     session = sessions()
     try:
+        if immediate and session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         yield session
         session.commit()
     except BaseException:

@@ -9,30 +9,14 @@ and only that owner (`WHERE lease_owner = me`) can complete it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.db import session_scope
 from bot.store.models import Base, Outbox, OutboxStatus, utcnow
-
-
-@contextmanager
-def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose transaction holds the write lock from the start on SQLite."""
-    session = sessions()
-    try:
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def claim(
@@ -58,7 +42,7 @@ def claim(
     if ids is not None:
         pick = pick.where(Outbox.id.in_(list(ids)))
     pick = pick.order_by(Outbox.due_at, Outbox.id).limit(limit).with_for_update(skip_locked=True)
-    with write_transaction(sessions) as session:
+    with session_scope(sessions, immediate=True) as session:
         rows = list(
             session.scalars(
                 update(Outbox)
@@ -91,7 +75,7 @@ def extend(
     """Extend our leases; returns the ids still ours (a row taken over is not ours to send)."""
     if not ids:
         return set()
-    with write_transaction(sessions) as session:
+    with session_scope(sessions, immediate=True) as session:
         kept = session.scalars(
             update(Outbox)
             .where(*_fenced(owner, ids))  # type: ignore[arg-type]
@@ -189,7 +173,7 @@ def finish(
     """Close rows we will not send (missed, cancelled, failed), with the reason."""
     if not decisions:
         return
-    with write_transaction(sessions) as session:
+    with session_scope(sessions, immediate=True) as session:
         for row_id, (status, reason) in decisions.items():
             session.execute(
                 update(Outbox)
@@ -223,7 +207,7 @@ def release(
     if refund_attempt:
         # A 429 or a shutdown is not the message's fault: it does not use up an attempt.
         values["attempts"] = Outbox.attempts - 1
-    with write_transaction(sessions) as session:
+    with session_scope(sessions, immediate=True) as session:
         session.execute(
             update(Outbox)
             .where(*_fenced(owner, ids))  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from bot.slack.ids import (
     ThoughtModal,
 )
 from bot.slack.metadata import ModalMeta
-from bot.store.models import FEEDBACK_TEXT_MAX, PollAnswer
+from bot.store.models import FEEDBACK_TEXT_MAX, Poll, PollAnswer
 
 RATINGS = (1, 2, 3, 4, 5)
 
@@ -176,6 +176,19 @@ def poll_message(
         context(_privacy(t)),
     ]
     return Message(text=question, blocks=blocks)
+
+
+def poll_for(t: Translator, poll: Poll, answer: PollAnswer | None = None) -> Message:
+    """The poll message of a stored poll, naming the partner and the day in the reader's zone."""
+    pair, me = poll.jour_fixe.pair, poll.participant
+    partner = pair.mentee if pair.mentor_id == me.id else pair.mentor
+    day = poll.jour_fixe.effective_at.astimezone(zone(me.timezone)).date()
+    return poll_message(t, poll_id=poll.id, partner=partner.slack_user_id, day=day, answer=answer)
+
+
+def thought_too_long(t: Translator) -> str:
+    """Inline error for a feedback field over the limit."""
+    return t._("Please keep it under 500 characters.")
 
 
 def thought_modal(t: Translator, meta: ModalMeta, answer: PollAnswer | None) -> View:

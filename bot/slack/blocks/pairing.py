@@ -21,7 +21,8 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.services.pairing import Delivery, PairRefusal, RoundRefusal, RoundSummary, zone_of
+from bot.services.pairing import Delivery, PairRefusal, RoundRefusal, RoundSummary
+from bot.services.timing import zone as zone_of
 from bot.slack.blocks.common import Message, button, context, format_day, plain, section
 from bot.slack.blocks.messages import notice
 from bot.slack.blocks.profile import WEEKDAYS, cadence_label, skill_label, weekday_name
@@ -337,6 +338,15 @@ def schedule_modal(t: Translator, pair: Pair, meta: ModalMeta) -> View:
                 ),
             ),
         ],
+    )
+
+
+def schedule_time_problem(t: Translator, earliest: dt.time, latest: dt.time) -> str:
+    """Inline error for a jour-fixe time outside working hours."""
+    return t._(
+        "Pick a time between {start} and {end}.",
+        start=earliest.strftime("%H:%M"),
+        end=latest.strftime("%H:%M"),
     )
 
 

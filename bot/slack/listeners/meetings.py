@@ -14,7 +14,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy import select
 
 from bot.services import enrollment, feedback
 from bot.services import jour_fixe as meetings
@@ -23,6 +22,7 @@ from bot.services.jour_fixe import MeetingRefusal, MeetingRefused
 from bot.services.timing import at_local, zone
 from bot.slack.blocks import jour_fixe as blocks
 from bot.slack.blocks.messages import not_enrolled
+from bot.slack.forms import THOUGHT_BLOCKS, move_from_state, thought_from_state
 from bot.slack.ids import (
     POLL_RATE_PREFIX,
     CheckinActions,
@@ -35,7 +35,7 @@ from bot.slack.ids import (
 from bot.slack.listeners.common import deps_of, modal_meta, t_of, team_of
 from bot.slack.metadata import ModalMeta, button_id, rating_of
 from bot.slack.posting import post_quietly
-from bot.store.models import JourFixe, Outbox, OutboxKind, Poll
+from bot.store.models import JourFixe, OutboxKind
 
 PAUSE_OFFER = dt.timedelta(weeks=4)
 
@@ -62,14 +62,6 @@ def _meeting(context: BoltContext, session: Any, jf_id: int) -> tuple[JourFixe, 
     )
 
 
-def _outbox_ids(session: Any, kind: OutboxKind, subject_ids: list[int]) -> list[int]:
-    return list(
-        session.scalars(
-            select(Outbox.id).where(Outbox.kind == kind, Outbox.subject_id.in_(subject_ids))
-        )
-    )
-
-
 def met_clicked(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
@@ -78,8 +70,7 @@ def met_clicked(
     with acking(ack), deps.unit_of_work() as session:
         jf, actor = _meeting(context, session, _value(body))
         first = meetings.mark_met(jf, actor, session=session, now=utc_now(), timing=deps.timing)
-        polls = list(session.scalars(select(Poll.id).where(Poll.jour_fixe_id == jf.id)))
-        ids = _outbox_ids(session, OutboxKind.POLL, polls)
+        ids = meetings.messages_about(jf.id, OutboxKind.POLL, session=session)
     respond(replace_original=True, **blocks.met_recorded(t, first_time=first).as_kwargs())
     deps.send_now(client, ids)
 
@@ -93,7 +84,7 @@ def skip_clicked(
         jf, actor = _meeting(context, session, _value(body))
         meetings.skip(jf, actor, session=session, now=utc_now(), timing=deps.timing)
         partner = meetings.partner(jf, actor).slack_user_id
-        ids = _outbox_ids(session, OutboxKind.NOTICE, [jf.id])
+        ids = meetings.messages_about(jf.id, OutboxKind.NOTICE, session=session)
     respond(replace_original=True, **blocks.skipped_recorded(t, partner).as_kwargs())
     deps.send_now(client, ids)
 
@@ -122,14 +113,11 @@ def move_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: B
     """Move the jour fixe to the chosen local day and time; problems show inline."""
     deps = deps_of(context)
     meta, t = modal_meta(view, context)
-    state = view["state"]["values"]
-    raw_day = (state.get(MoveModal.DATE) or {}).get(MoveModal.DATE, {}).get("selected_date")
-    raw_time = (state.get(MoveModal.TIME) or {}).get(MoveModal.TIME, {}).get("selected_time")
-    try:
-        day, time = dt.date.fromisoformat(str(raw_day)), dt.time.fromisoformat(str(raw_time))
-    except ValueError:
+    picked = move_from_state(view["state"]["values"])
+    if picked is None:
         ack(response_action="errors", errors={MoveModal.DATE: blocks.move_problem(t)})
         return
+    day, time = picked
     new_time = at_local(day, time, zone(meta.timezone))
     now = utc_now()
     try:
@@ -137,7 +125,7 @@ def move_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: B
             jf, actor = _meeting(context, session, meta.jour_fixe_id or 0)
             meetings.move(jf, actor, new_time, session=session, now=now, timing=deps.timing)
             partner = meetings.partner(jf, actor).slack_user_id
-            ids = _outbox_ids(session, OutboxKind.NOTICE, [jf.id])
+            ids = meetings.messages_about(jf.id, OutboxKind.NOTICE, session=session)
     except MeetingRefused as exc:
         block = MoveModal.TIME if exc.reason is MeetingRefusal.BAD_TIME else MoveModal.DATE
         ack(response_action="errors", errors={block: blocks.meeting_refused(t, exc.reason).text})
@@ -146,15 +134,6 @@ def move_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: B
     done = blocks.moved_recorded(t, partner, new_time, meta.timezone, now)
     post_quietly(client, str(context.user_id), done, what="a move confirmation")
     deps.send_now(client, ids)
-
-
-def _poll_reply(t: Any, poll: Poll, answer: Any) -> Any:
-    pair, me = poll.jour_fixe.pair, poll.participant
-    partner = pair.mentee if pair.mentor_id == me.id else pair.mentor
-    day = poll.jour_fixe.effective_at.astimezone(zone(me.timezone)).date()
-    return blocks.poll_message(
-        t, poll_id=poll.id, partner=partner.slack_user_id, day=day, answer=answer
-    )
 
 
 def rating_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -169,7 +148,7 @@ def rating_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond
             _value(body), session=session, team_id=team_of(context), user_id=str(context.user_id)
         )
         feedback.record_rating(poll, rating, session=session, now=utc_now())
-        reply = _poll_reply(t, poll, feedback.answer_of(poll.id, session=session))
+        reply = blocks.poll_for(t, poll, feedback.answer_of(poll.id, session=session))
     respond(replace_original=True, **reply.as_kwargs())
 
 
@@ -186,35 +165,19 @@ def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _text(state: dict[str, Any], block_id: str) -> str:
-    value = (state.get(block_id) or {}).get(block_id, {}).get("value")
-    return value if isinstance(value, str) else ""
-
-
 def thought_submitted(
     ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Store the free-text feedback; it is never shown to the partner."""
     deps = deps_of(context)
     meta, t = modal_meta(view, context)
-    state = view["state"]["values"]
-    thought = feedback.Thought(
-        learned=_text(state, ThoughtModal.LEARNED),
-        try_next=_text(state, ThoughtModal.TRY_NEXT),
-        keep=_text(state, ThoughtModal.KEEP),
-        stop=_text(state, ThoughtModal.STOP),
-        start=_text(state, ThoughtModal.START),
-    )
-    fields = {
-        "learned": ThoughtModal.LEARNED,
-        "try_next": ThoughtModal.TRY_NEXT,
-        "keep": ThoughtModal.KEEP,
-        "stop": ThoughtModal.STOP,
-        "start": ThoughtModal.START,
-    }
+    thought = thought_from_state(view["state"]["values"])
     if thought.too_long():
-        too_long = t._("Please keep it under 500 characters.")
-        ack(response_action="errors", errors={fields[f]: too_long for f in thought.too_long()})
+        too_long = blocks.thought_too_long(t)
+        ack(
+            response_action="errors",
+            errors={THOUGHT_BLOCKS[f]: too_long for f in thought.too_long()},
+        )
         return
     try:
         with deps.unit_of_work() as session:
@@ -225,11 +188,8 @@ def thought_submitted(
                 user_id=str(context.user_id),
             )
             feedback.save_thought(poll, thought, session=session, now=utc_now())
-            reply = _poll_reply(t, poll, feedback.answer_of(poll.id, session=session))
-            sent = session.scalar(
-                select(Outbox).where(Outbox.kind == OutboxKind.POLL, Outbox.subject_id == poll.id)
-            )
-            where = (sent.channel_id, sent.message_ts) if sent is not None else (None, None)
+            reply = blocks.poll_for(t, poll, feedback.answer_of(poll.id, session=session))
+            where = feedback.poll_message_ref(poll.id, session=session)
     except MeetingRefused as exc:
         block = ThoughtModal.LEARNED
         ack(response_action="errors", errors={block: blocks.meeting_refused(t, exc.reason).text})

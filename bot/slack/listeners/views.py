@@ -12,7 +12,12 @@ from bot.services import enrollment, jour_fixe, pairing
 from bot.services.clock import local_today, utc_now
 from bot.services.enrollment import Problem, ProfileField
 from bot.slack.blocks import messages
-from bot.slack.blocks.pairing import pair_refused, schedule_set, schedule_zones
+from bot.slack.blocks.pairing import (
+    pair_refused,
+    schedule_set,
+    schedule_time_problem,
+    schedule_zones,
+)
 from bot.slack.blocks.profile import join_modal, problem_text, skills_modal
 from bot.slack.forms import (
     levels_shown,
@@ -138,11 +143,7 @@ def schedule_submitted(
     weekday, time, cadence = schedule_from_state(state)
     if not pairing.MEETING_EARLIEST <= time <= pairing.MEETING_LATEST:
         # Also keeps jour fixes out of the 02:00-03:00 hour that DST nights skip or repeat.
-        problem = t._(
-            "Pick a time between {start} and {end}.",
-            start=pairing.MEETING_EARLIEST.strftime("%H:%M"),
-            end=pairing.MEETING_LATEST.strftime("%H:%M"),
-        )
+        problem = schedule_time_problem(t, pairing.MEETING_EARLIEST, pairing.MEETING_LATEST)
         ack(response_action="errors", errors={ScheduleModal.TIME: problem})
         return
     try:
