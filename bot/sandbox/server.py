@@ -181,6 +181,9 @@ def _short_hash(*parts: str, length: int = 8) -> str:
 class _Handler(BaseHTTPRequestHandler):
     fake: ClassVar[FakeSlack]
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY a kept-alive connection
+    # waits for the client's delayed ACK (40 ms) on every response, unlike Slack.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

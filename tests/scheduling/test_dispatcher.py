@@ -7,15 +7,14 @@ import time
 from collections import Counter
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.sandbox import FakeSlack
-from bot.scheduling import make_dispatcher, plan_pass, timing_from
+from bot.scheduling import dispatch_client, make_dispatcher, plan_pass, timing_from
 from bot.services.catalog import load_catalog
 from bot.store.db import Database
 from bot.store.models import Outbox, OutboxKind, OutboxStatus, Participant, Status
-from tests.conftest import BOT_TOKEN, make_settings
+from tests.conftest import make_settings
 from tests.helpers import make_pair
 
 # Wednesday 2 December 2026; the pair meets on Wednesdays at 15:00 in Berlin (14:00 UTC).
@@ -28,8 +27,8 @@ def _dispatcher(fake: FakeSlack, db: Database, database_url: str, **settings: ob
     values: dict[str, object] = {"mentor_send_rate": 1000, "mentor_send_burst": 1000}
     values.update(settings)
     cfg = make_settings(fake, database_url, **values)
-    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=5)
-    dispatcher = make_dispatcher(cfg, db, client, load_catalog())
+    # The client the scheduler uses in production (kept-alive connections).
+    dispatcher = make_dispatcher(cfg, db, dispatch_client(cfg), load_catalog())
     dispatcher.retry_base = 0.01
     return cfg, dispatcher
 
