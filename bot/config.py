@@ -84,6 +84,12 @@ class Settings(DatabaseSettings):
     mentor_dispatch_lease_seconds: int = Field(default=60, ge=1, le=3600)
     # How often the scheduler plans and dispatches.
     mentor_tick_seconds: int = Field(default=30, ge=1, le=3600)
+    # Members of this Slack user group (S…) are HR admins too, besides MENTOR_HR_ADMINS.
+    mentor_hr_usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]{2,}$")
+    # Reports hide every group of fewer than k people; never below 3.
+    mentor_report_k: int = Field(default=5, ge=3, le=100)
+    # Free-text feedback is deleted this many days after the end of its month.
+    mentor_feedback_retention_days: int = Field(default=180, ge=1, le=3650)
 
     @field_validator("mentor_send_window", mode="before")
     @classmethod

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.scheduling.compose import render
 from bot.scheduling.dispatcher import Dispatcher, DispatchStats, Pacer
 from bot.scheduling.lock import LeaderLock
-from bot.services import enrollment
+from bot.services import enrollment, privacy
 from bot.services import jour_fixe as jour_fixes
 from bot.services.catalog import CatalogDef
 from bot.services.clock import utc_now
@@ -43,14 +43,25 @@ class _NoOverlapNoise(logging.Filter):
 logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapNoise())
 
 
-def housekeeping(db: Database, now: dt.datetime | None = None) -> None:
-    """Return people whose pause ended to the pool, and forget stale event ids."""
+def housekeeping(
+    db: Database, now: dt.datetime | None = None, *, retention_days: int = 180
+) -> None:
+    """Return people whose pause ended to the pool, forget stale event ids and old free text."""
     now = now or utc_now()
     with session_scope(db.sessions) as session:
         resumed = enrollment.resume_expired_pauses(now, session=session)
         forgotten = forget_old_events(session=session, now=now)
-    if resumed or forgotten:
-        log.info("Housekeeping: %d pauses ended, %d old event ids dropped", resumed, forgotten)
+        purged = privacy.purge_old_feedback_text(
+            session=session, now=now, retention_days=retention_days
+        )
+    if resumed or forgotten or purged:
+        log.info(
+            "Housekeeping: %d pauses ended, %d old event ids dropped, %d answers' free text"
+            " deleted after retention",
+            resumed,
+            forgotten,
+            purged,
+        )
 
 
 def timing_from(settings: Settings) -> Timing:
@@ -177,7 +188,8 @@ class Scheduler:
 
     def _housekeeping(self) -> None:
         if self._leader():
-            housekeeping(self.db)
+            days = self.settings.mentor_feedback_retention_days if self.settings else 180
+            housekeeping(self.db, retention_days=days)
 
     def _plan(self) -> None:
         if self._leader() and self.settings is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.services import privacy
 from bot.services.clock import local_today
 from bot.services.pairing import forget_participant, month_start
 from bot.store.models import (
@@ -508,9 +509,10 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     if participant is None:
         return False
     forget_participant(participant, session=session)
+    opaque_id = "left-" + secrets.token_hex(12)
+    privacy.erase_feedback_and_traces(participant, session=session, opaque_id=opaque_id)
     participant.skills.clear()
-    session.execute(delete(BlockedUser).where(BlockedUser.participant_id == participant.id))
-    participant.slack_user_id = "left-" + secrets.token_hex(12)
+    participant.slack_user_id = opaque_id
     participant.department = None
     participant.languages = []
     participant.timezone = None

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,13 +22,10 @@ from bot.store.models import (
     Cadence,
     EndReason,
     MatchRound,
-    Outbox,
     Pair,
     PairHistory,
     PairStatus,
     Participant,
-    Poll,
-    PollAnswer,
     RepairRequest,
     Role,
     RoundStatus,
@@ -584,17 +581,6 @@ def forget_participant(person: Participant, *, session: Session) -> list[Partici
         pair.weekday = pair.local_time = pair.first_meeting = None
         pair.created_at = month_start(pair.created_at)
         pair.ended_at = month_start(pair.ended_at) if pair.ended_at else None
-    session.execute(delete(RepairRequest).where(RepairRequest.requested_by == person.id))
-    # Messages to or about them: nothing more is sent, and no DM channel id is kept.
-    session.execute(delete(Outbox).where(Outbox.participant_id == person.id))
-    # Their free-text feedback goes; the bare rating stays, tied only to the opaque row.
-    own_polls = select(Poll.id).where(Poll.participant_id == person.id)
-    session.execute(
-        update(PollAnswer)
-        .where(PollAnswer.poll_id.in_(own_polls))
-        .values(learned=None, try_next=None, keep=None, stop=None, start=None)
-    )
-    session.execute(delete(BlockedUser).where(BlockedUser.blocked_user_id == person.slack_user_id))
     for round_ in session.scalars(
         select(MatchRound).where(
             MatchRound.team_id == person.team_id, MatchRound.delivered_at.is_(None)

@@ -57,9 +57,18 @@ class Deps:
         """The matching rules from the settings."""
         return match_config(self.settings)
 
-    def is_hr_admin(self, user_id: str) -> bool:
-        """Whether this Slack user may run matching."""
-        return user_id in self.settings.mentor_hr_admins
+    def is_hr_admin(self, user_id: str, client: WebClient | None = None) -> bool:
+        """Whether this Slack user may run matching and reports.
+
+        MENTOR_HR_ADMINS always; with a client, also the members of MENTOR_HR_USERGROUP
+        (usergroups.users.list, cached like users.info).
+        """
+        if user_id in self.settings.mentor_hr_admins:
+            return True
+        group = self.settings.mentor_hr_usergroup
+        if group is None or client is None:
+            return False
+        return user_id in self.users.group_members(client, group)
 
     def t_for(self, user_id: str) -> Translator:
         """The translator in this user's Slack language."""

@@ -36,6 +36,7 @@ class UserDirectory:
         self._ttl = ttl_seconds
         self.default_language = default_language
         self._cache: dict[str, tuple[float, SlackUser | None]] = {}
+        self._groups: dict[str, tuple[float, frozenset[str] | None]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -76,6 +77,28 @@ class UserDirectory:
         with self._lock:
             self._cache[user_id] = (now, user)
         return user
+
+    def group_members(self, client: WebClient, usergroup_id: str) -> frozenset[str]:
+        """The user ids in a Slack user group (usergroups.users.list), cached; empty on error."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._groups.get(usergroup_id)
+        if hit and now - hit[0] < (
+            self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
+        ):
+            return hit[1] or frozenset()
+        try:
+            resp = client.usergroups_users_list(usergroup=usergroup_id)
+        except SlackApiError as exc:
+            # Fail closed: nobody becomes an admin because Slack could not be asked.
+            log.warning("usergroups.users.list failed: %s", exc.response.get("error"))
+            with self._lock:
+                self._groups[usergroup_id] = (now, None)
+            return frozenset()
+        members = frozenset(str(u) for u in resp.get("users") or [])
+        with self._lock:
+            self._groups[usergroup_id] = (now, members)
+        return members
 
     def language(self, user_id: str) -> str:
         """The UI language for this user: their Slack locale if supported, else the default."""

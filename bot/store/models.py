@@ -533,3 +533,20 @@ class PollAnswer(Base):
     start: Mapped[str | None] = mapped_column(String(FEEDBACK_TEXT_MAX))
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReportAudit(Base):
+    """Who asked for an HR report, when and for which period; refusals included."""
+
+    __tablename__ = "report_audit"
+    __table_args__ = (Index("ix_report_audit_team_id_requested_at", "team_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # The Slack user id of whoever asked (pseudonymised if that person leaves the programme).
+    requested_by: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The period as typed (cut to 32 characters), and what the bot did about it.
+    period: Mapped[str] = mapped_column(String(32))
+    csv: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    outcome: Mapped[str] = mapped_column(String(16))

@@ -196,7 +196,7 @@ def test_a_paused_member_gets_no_new_jour_fixes_planned(db: Database) -> None:
     assert _plan(db, dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)).jour_fixes == 0
 
 
-def test_leaving_drops_the_persons_messages_and_free_text_but_keeps_the_bare_rating(
+def test_leaving_drops_the_persons_messages_polls_and_answers_rating_included(
     db: Database,
 ) -> None:
     from bot.services import enrollment, feedback
@@ -222,8 +222,10 @@ def test_leaving_drops_the_persons_messages_and_free_text_but_keeps_the_bare_rat
         assert left is None
         mine = s.scalars(select(Outbox).where(Outbox.participant_id == anna_id)).all()
         assert mine == []
-        (answer,) = s.scalars(select(PollAnswer))
-        assert (answer.rating, answer.learned) == (4, None)
+        # A rating kept on the pair's row would still point at them for anyone who knows
+        # the partner: it goes with the poll.
+        assert s.scalars(select(PollAnswer)).all() == []
+        assert s.scalars(select(Poll).where(Poll.participant_id == anna_id)).all() == []
 
 
 def test_the_next_jour_fixe_skips_a_skipped_one_and_follows_a_move(db: Database) -> None:

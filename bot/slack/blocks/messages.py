@@ -31,11 +31,18 @@ def help_message(t: Translator, unknown: str | None = None, *, hr_admin: bool = 
         t._("`/mentor schedule`: set or change your jour fixe (day, time, rhythm, time zone)"),
         t._("`/mentor pause [until YYYY-MM-DD | 2w]`: take a break from matching and reminders"),
         t._("`/mentor resume`: come back after a break"),
+        t._("`/mentor mydata`: get everything stored about you as a file"),
         t._("`/mentor leave`: leave the programme and delete your data"),
         t._("`/mentor help`: show this help"),
     ]
     if hr_admin:
         lines.append(t._("`/mentor match`: preview a matching round and create the pairs (HR)"))
+        lines.append(
+            t._(
+                "`/mentor report [30d | 90d | 2026-Q3 | 2026-10 | all] [csv]`:"
+                " programme report (HR)"
+            )
+        )
     blocks: list[Block] = []
     if unknown is not None:
         word = unknown if len(unknown) <= UNKNOWN_ECHO_MAX else unknown[:UNKNOWN_ECHO_MAX] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +12,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.i18n import Translator
-from bot.services import enrollment, jour_fixe, pairing
+from bot.services import enrollment, jour_fixe, pairing, privacy, reports
 from bot.services.clock import utc_now
+from bot.services.report_chart import render_chart
 from bot.slack.blocks import messages
+from bot.slack.blocks import report as report_blocks
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.pairing import (
     no_pair_yet,
@@ -23,6 +26,7 @@ from bot.slack.blocks.pairing import (
     preview_message,
     schedule_modal,
 )
+from bot.slack.blocks.profile import skill_label
 from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
@@ -33,6 +37,7 @@ from bot.slack.listeners.common import (
     user_today,
 )
 from bot.slack.metadata import ModalMeta
+from bot.slack.posting import open_dm, upload_quietly
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +184,106 @@ def _leave(cmd: Invocation) -> None:
     cmd.reply(messages.leave_confirmation(cmd.t) if enrolled else messages.not_enrolled(cmd.t))
 
 
+def _report(cmd: Invocation) -> None:
+    """An HR report by DM: text, chart and optionally a CSV. Everyone else is refused."""
+    deps = deps_of(cmd.context)
+    ref = cmd.context.get("correlation_id")
+    words = cmd.args.split()
+    want_csv = any(w.lower() == "csv" for w in words)
+    given = " ".join(w for w in words if w.lower() != "csv")
+    if not deps.is_hr_admin(cmd.user_id, cmd.client):
+        with deps.unit_of_work() as session:
+            reports.audit_request(
+                cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="refused", session=session
+            )
+        log.warning("Refused /mentor report for a non-admin [ref=%s]", ref)
+        cmd.reply(report_blocks.not_allowed_report(cmd.t))
+        return
+    try:
+        period = reports.parse_period(given, user_today(cmd.context))
+    except reports.PeriodError as exc:
+        with deps.unit_of_work() as session:
+            reports.audit_request(
+                cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="bad_period", session=session
+            )
+        cmd.reply(report_blocks.period_problem(cmd.t, exc))
+        return
+    with deps.unit_of_work() as session:
+        audit_id = reports.audit_request(
+            cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="requested", session=session
+        )
+    cmd.reply(report_blocks.report_on_its_way(cmd.t, period, csv=want_csv))
+    with deps.unit_of_work() as session:
+        report = reports.build_report(
+            cmd.team_id,
+            period,
+            session=session,
+            k=deps.settings.mentor_report_k,
+            today=user_today(cmd.context),
+        )
+    labels = {s.key: skill_label(deps.catalog, s.key, cmd.t.language) for s in report.skills}
+    channel = open_dm(cmd.client, cmd.user_id)
+    notes = []
+    chart = render_chart(report, cmd.t, lambda key: labels.get(key, key))
+    stem = f"mentoring-report-{period.label}"
+    if not upload_quietly(
+        cmd.client,
+        channel,
+        chart,
+        filename=f"{stem}.png",
+        title=title_of(cmd.t, period),
+        what="report chart",
+        ref=ref,
+    ):
+        notes.append(report_blocks.upload_failed(cmd.t, "chart"))
+    if want_csv and not upload_quietly(
+        cmd.client,
+        channel,
+        reports.csv_text(report, labels),
+        filename=f"{stem}.csv",
+        title=title_of(cmd.t, period),
+        what="report CSV",
+        ref=ref,
+    ):
+        notes.append(report_blocks.upload_failed(cmd.t, "csv"))
+    message = report_blocks.report_message(cmd.t, deps.catalog, report, notes=notes)
+    cmd.client.chat_postMessage(channel=channel, **message.as_kwargs())
+    with deps.unit_of_work() as session:
+        reports.finish_audit(audit_id, "partial" if notes else "delivered", session=session)
+
+
+def title_of(t: Translator, period: reports.Period) -> str:
+    """The file title of a report's chart and CSV."""
+    return t._("Reverse mentoring report: {period}", period=report_blocks.period_name(t, period))
+
+
+def _mydata(cmd: Invocation) -> None:
+    """Send the person everything stored about them, as a JSON file in their DM."""
+    deps = deps_of(cmd.context)
+    with deps.unit_of_work() as session:
+        participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
+        data = privacy.export(participant, session=session) if participant else None
+    if data is None:
+        cmd.reply(messages.not_enrolled(cmd.t))
+        return
+    cmd.reply(report_blocks.mydata_on_its_way(cmd.t))
+    channel = open_dm(cmd.client, cmd.user_id)
+    if not upload_quietly(
+        cmd.client,
+        channel,
+        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True),
+        filename="mentor-bot-my-data.json",
+        title=cmd.t._("Your data in the reverse mentoring programme"),
+        comment=report_blocks.mydata_message(cmd.t),
+        what="data export",
+        ref=cmd.context.get("correlation_id"),
+    ):
+        cmd.reply(report_blocks.mydata_failed(cmd.t))
+
+
 def _help(cmd: Invocation) -> None:
     """Show what /mentor can do."""
-    hr_admin = deps_of(cmd.context).is_hr_admin(cmd.user_id)
+    hr_admin = deps_of(cmd.context).is_hr_admin(cmd.user_id, cmd.client)
     cmd.reply(messages.help_message(cmd.t, hr_admin=hr_admin))
 
 
@@ -195,6 +297,8 @@ ROUTES: dict[str, Callable[[Invocation], None]] = {
     "help": _help,
     "match": _match,
     "schedule": _schedule,
+    "report": _report,
+    "mydata": _mydata,
 }
 
 
@@ -207,7 +311,7 @@ def mentor_command(
     t = t_of(context)
     handler = ROUTES.get(word.lower())
     if handler is None:
-        hr_admin = deps_of(context).is_hr_admin(str(context.user_id))
+        hr_admin = deps_of(context).is_hr_admin(str(context.user_id), client)
         respond(**messages.help_message(t, unknown=word or None, hr_admin=hr_admin).as_kwargs())
         return
     handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))

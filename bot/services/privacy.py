@@ -1,0 +1,218 @@
+"""People own their data: what we store about whom, the export, erasure and retention.
+
+`TABLES` classifies every table. A test fails when a table is added without a line here,
+so nobody can store personal data that the export or the erasure does not know about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.services.pairing import month_start
+from bot.store.models import (
+    BlockedUser,
+    JourFixe,
+    MatchRound,
+    Outbox,
+    Pair,
+    PairHistory,
+    Participant,
+    Poll,
+    PollAnswer,
+    RepairRequest,
+    ReportAudit,
+)
+
+Kind = Literal["personal", "reference", "technical"]
+
+# personal: rows about a person (exported, erased); reference: the skill catalog;
+# technical: bookkeeping without anything about a person.
+TABLES: dict[str, tuple[Kind, str]] = {
+    "participant": ("personal", "profile: role, department, languages, zone, schedule wishes"),
+    "participant_skill": ("personal", "skills offered or wanted, with self-rated levels"),
+    "blocked_user": ("personal", "the person's private do-not-pair list"),
+    "pair": ("personal", "mentor and mentee, schedule, status"),
+    "pair_history": ("personal", "who was ever paired with whom"),
+    "repair_request": ("personal", "confidential 'this pair does not fit'"),
+    "match_round": ("personal", "matching plans that name participants by id"),
+    "jour_fixe": ("personal", "a pair's meetings and whether each member replied"),
+    "outbox": ("personal", "messages planned for or sent to the person"),
+    "poll": ("personal", "the person's feedback polls"),
+    "poll_answer": ("personal", "ratings and free-text feedback"),
+    "report_audit": ("personal", "who asked for an HR report, when"),
+    "skill": ("reference", "the skill catalog"),
+    "skill_label": ("reference", "skill names per language"),
+    "processed_event": ("technical", "Slack event ids already handled"),
+    "alembic_version": ("technical", "the schema version"),
+}
+
+FEEDBACK_TEXT = ("learned", "try_next", "keep", "stop", "start")
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def _row(obj: Any, *skip: str) -> dict[str, Any]:
+    return {
+        column.key: _iso(getattr(obj, column.key))
+        for column in obj.__table__.columns
+        if column.key not in skip
+    }
+
+
+def export(participant: Participant, *, session: Session) -> dict[str, Any]:
+    """Everything stored about one person, as JSON-ready data, one key per personal table."""
+    pid = participant.id
+    pairs = list(
+        session.scalars(
+            select(Pair).where((Pair.mentor_id == pid) | (Pair.mentee_id == pid)).order_by(Pair.id)
+        )
+    )
+    pair_ids = [p.id for p in pairs]
+
+    def partner(pair: Pair) -> str:
+        other = pair.mentee if pair.mentor_id == pid else pair.mentor
+        return other.slack_user_id
+
+    polls = list(session.scalars(select(Poll).where(Poll.participant_id == pid).order_by(Poll.id)))
+    answers = {
+        a.poll_id: a
+        for a in session.scalars(
+            select(PollAnswer).where(PollAnswer.poll_id.in_([p.id for p in polls]))
+        )
+    }
+    rounds = []
+    for round_ in session.scalars(
+        select(MatchRound).where(MatchRound.team_id == participant.team_id).order_by(MatchRound.id)
+    ):
+        plan = round_.plan or {}
+        mine = [p for p in plan.get("pairs", []) if pid in (p.get("mentor"), p.get("mentee"))]
+        unmatched = (plan.get("unmatched") or {}).get(str(pid))
+        if mine or unmatched:
+            rounds.append(
+                {
+                    "id": round_.id,
+                    "created_at": _iso(round_.created_at),
+                    "status": _iso(round_.status),
+                    "planned_pairs": mine,
+                    "unmatched_reason": unmatched,
+                }
+            )
+    return {
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "participant": _row(participant),
+        "participant_skill": [_row(s, "participant_id") for s in participant.skills],
+        "blocked_user": [
+            b.blocked_user_id
+            for b in session.scalars(select(BlockedUser).where(BlockedUser.participant_id == pid))
+        ],
+        "pair": [dict(_row(p), partner=partner(p)) for p in pairs],
+        "pair_history": [
+            _row(h)
+            for h in session.scalars(
+                select(PairHistory).where(
+                    (PairHistory.mentor_id == pid) | (PairHistory.mentee_id == pid)
+                )
+            )
+        ],
+        "repair_request": [
+            _row(r)
+            for r in session.scalars(select(RepairRequest).where(RepairRequest.requested_by == pid))
+        ],
+        "match_round": rounds,
+        "jour_fixe": [
+            _row(j)
+            for j in session.scalars(
+                select(JourFixe)
+                .where(JourFixe.pair_id.in_(pair_ids))
+                .order_by(JourFixe.pair_id, JourFixe.occurrence)
+            )
+        ],
+        "outbox": [
+            _row(o, "lease_owner", "lease_until")
+            for o in session.scalars(
+                select(Outbox).where(Outbox.participant_id == pid).order_by(Outbox.id)
+            )
+        ],
+        "poll": [_row(p) for p in polls],
+        # Only the person's own answers: never the partner's.
+        "poll_answer": [_row(answers[p.id]) for p in polls if p.id in answers],
+        "report_audit": [
+            _row(a)
+            for a in session.scalars(
+                select(ReportAudit).where(
+                    ReportAudit.team_id == participant.team_id,
+                    ReportAudit.requested_by == participant.slack_user_id,
+                )
+            )
+        ],
+    }
+
+
+def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_id: str) -> None:
+    """Delete what is only about the person; pseudonymise the audit trail of their requests.
+
+    Their polls and answers go entirely (rating included): a rating kept on the row of a
+    pair would still point at them for anyone who knows their partner. Reports computed
+    afterwards simply no longer count it, and stay consistent with each other.
+    """
+    pid = person.id
+    session.execute(delete(Poll).where(Poll.participant_id == pid))
+    session.execute(delete(Outbox).where(Outbox.participant_id == pid))
+    session.execute(delete(RepairRequest).where(RepairRequest.requested_by == pid))
+    session.execute(
+        delete(PairHistory).where((PairHistory.mentor_id == pid) | (PairHistory.mentee_id == pid))
+    )
+    session.execute(delete(BlockedUser).where(BlockedUser.participant_id == pid))
+    session.execute(delete(BlockedUser).where(BlockedUser.blocked_user_id == person.slack_user_id))
+    session.execute(
+        update(ReportAudit)
+        .where(
+            ReportAudit.team_id == person.team_id,
+            ReportAudit.requested_by == person.slack_user_id,
+        )
+        .values(requested_by=opaque_id, requested_at=month_start(dt.datetime.now(dt.UTC)))
+    )
+    # Whether they answered is behaviour about them; their pairs ended with their leaving.
+    own_pairs = select(Pair.id).where(Pair.mentor_id == pid)
+    session.execute(
+        update(JourFixe).where(JourFixe.pair_id.in_(own_pairs)).values(mentor_replied=False)
+    )
+    own_pairs = select(Pair.id).where(Pair.mentee_id == pid)
+    session.execute(
+        update(JourFixe).where(JourFixe.pair_id.in_(own_pairs)).values(mentee_replied=False)
+    )
+
+
+def purge_old_feedback_text(*, session: Session, now: dt.datetime, retention_days: int) -> int:
+    """Delete free-text feedback `retention_days` after the end of its month; returns how many.
+
+    The period of an answer is the calendar month of its jour fixe (the finest period a
+    report shows). Ratings stay: they are numbers, reported only in aggregates.
+    """
+    cutoff = (now - dt.timedelta(days=retention_days)).date()
+    # A month ended more than N days ago if its last day is before the cutoff: its jour
+    # fixes fall before the first day of the cutoff's month.
+    before = cutoff.replace(day=1)
+    old_polls = (
+        select(Poll.id)
+        .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
+        .where(JourFixe.occurrence < before)
+    )
+    has_text = or_(*(getattr(PollAnswer, name).is_not(None) for name in FEEDBACK_TEXT))
+    result = session.execute(
+        update(PollAnswer)
+        .where(PollAnswer.poll_id.in_(old_polls), has_text)
+        .values(**dict.fromkeys(FEEDBACK_TEXT))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

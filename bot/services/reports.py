@@ -1,0 +1,646 @@
+"""HR reports: programme figures as SQL aggregates, with k-anonymity on every slice.
+
+Nothing here returns a row about one person or one pair. Every breakdown goes through
+`suppress`, which hides each slice with fewer than k respondents and then hides more
+(the smallest visible ones) until the hidden remainder, which anyone can compute as the total
+minus the visible slices, is itself at least k people spread over at least two slices.
+Free text is only counted unless a field has at least `THEMES_MIN` comments from at least k
+people; then it is returned shuffled, without author, date or pair.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from bot.services.jour_fixe import OPEN_STATUSES, STREAK
+from bot.store.models import (
+    JourFixe,
+    MeetingStatus,
+    Pair,
+    PairStatus,
+    Participant,
+    ParticipantSkill,
+    Poll,
+    PollAnswer,
+    ReportAudit,
+    Role,
+    SkillKind,
+    Status,
+)
+
+K_DEFAULT = 5
+K_MIN = 3
+# Free-text comments of one field are shown (shuffled) only from this many on.
+THEMES_MIN = 10
+# How many periods the trend covers, the current one included.
+TREND_PERIODS = 4
+TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
+NO_DEPARTMENT = ""
+
+
+class PeriodError(ValueError):
+    """The period is not one we understand (or lies in the future)."""
+
+    def __init__(self, given: str, problem: Literal["unknown", "future"]) -> None:
+        super().__init__(f"{problem} period: {given!r}")
+        self.given, self.problem = given, problem
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: [start, end) in dates; `start` None means since the beginning."""
+
+    label: str
+    kind: Literal["days", "month", "quarter", "all"]
+    start: dt.date | None
+    end: dt.date
+
+    @property
+    def days(self) -> int | None:
+        """The length in days (None for `all`)."""
+        return None if self.start is None else (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        if self.kind == "days":
+            assert self.start is not None
+            length = self.end - self.start
+            return Period(self.label, "days", self.start - length, self.start)
+        if self.kind == "month":
+            assert self.start is not None
+            start = _add_months(self.start, -1)
+            return Period(f"{start:%Y-%m}", "month", start, self.start)
+        if self.kind == "quarter":
+            assert self.start is not None
+            start = _add_months(self.start, -3)
+            return Period(_quarter_label(start), "quarter", start, self.start)
+        raise ValueError("`all` has no previous period")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _quarter_label(start: dt.date) -> str:
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def parse_period(text: str, today: dt.date) -> Period:
+    """`30d` (default), `90d`, `2026-Q3`, `2026-10` or `all`; anything else is a PeriodError."""
+    given = text.strip().lower() or "30d"
+    tomorrow = today + dt.timedelta(days=1)
+    if match := re.fullmatch(r"(\d{1,4})d", given):
+        days = int(match.group(1))
+        if not 1 <= days <= 3660:
+            raise PeriodError(text, "unknown")
+        return Period(f"{days}d", "days", tomorrow - dt.timedelta(days=days), tomorrow)
+    if given == "all":
+        return Period("all", "all", None, tomorrow)
+    if match := re.fullmatch(r"(\d{4})-q([1-4])", given):
+        start = dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+        period = Period(_quarter_label(start), "quarter", start, _add_months(start, 3))
+    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", given):
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12 or year < 2000:
+            raise PeriodError(text, "unknown")
+        start = dt.date(year, month, 1)
+        period = Period(f"{start:%Y-%m}", "month", start, _add_months(start, 1))
+    else:
+        raise PeriodError(text, "unknown")
+    if period.start is not None and period.start > today:
+        raise PeriodError(text, "future")
+    return period
+
+
+def trend_periods(period: Period, today: dt.date) -> list[Period]:
+    """The current period and the ones before it, oldest first (quarters for `all`)."""
+    if period.kind == "all":
+        quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        current = Period(_quarter_label(quarter), "quarter", quarter, _add_months(quarter, 3))
+    else:
+        current = period
+    periods = [current]
+    for _ in range(TREND_PERIODS - 1):
+        periods.append(periods[-1].previous())
+    return periods[::-1]
+
+
+# --------------------------------------------------------------------------- k-anonymity
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One group of a breakdown: its size in respondents and its figures (None if hidden)."""
+
+    key: str
+    respondents: int
+    figures: Mapping[str, Any] | None
+
+
+def suppress(counts: Mapping[str, int], k: int) -> set[str]:
+    """The slices to hide so that no slice, nor the total minus the visible ones, is below k.
+
+    1. Every slice with 0 < respondents < k is hidden (primary suppression).
+    2. Complementary suppression: while the hidden slices are a single slice, or together
+       hold fewer than k respondents, the smallest visible slice is hidden too. The hidden
+       remainder (total minus the visible slices) is then at least k people in at least two
+       slices, so it reveals no hidden slice.
+    """
+    hidden = {key for key, n in counts.items() if 0 < n < k}
+    visible = sorted(
+        (key for key, n in counts.items() if key not in hidden and n > 0),
+        key=lambda key: (counts[key], key),
+    )
+    while hidden and (len(hidden) < 2 or sum(counts[key] for key in hidden) < k) and visible:
+        hidden.add(visible.pop(0))
+    return hidden
+
+
+def _breakdown(
+    rows: Iterable[tuple[str, int, Mapping[str, Any]]], k: int
+) -> tuple[list[Slice], bool]:
+    """Slices with hidden figures where `suppress` says so; True if any slice was hidden."""
+    rows = [row for row in rows if row[1] > 0]  # a slice nobody answered in is no slice
+    hidden = suppress({key: n for key, n, _ in rows}, k)
+    slices = [
+        Slice(key, n, None if key in hidden else figures)
+        for key, n, figures in sorted(rows, key=lambda r: r[0])
+        if key not in hidden
+    ]
+    return slices, bool(hidden)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Satisfaction of one group: respondents, the 1-5 distribution and the mean."""
+
+    respondents: int
+    answers: int
+    distribution: tuple[int, int, int, int, int]
+    average: float
+
+    @classmethod
+    def from_row(cls, row: Any) -> Ratings:
+        """From the aggregate columns r1..r5, respondents and rated."""
+        r1, r2, r3, r4, r5 = (int(getattr(row, f"r{n}") or 0) for n in range(1, 6))
+        dist = (r1, r2, r3, r4, r5)
+        answers = sum(dist)
+        total = sum((i + 1) * n for i, n in enumerate(dist))
+        return cls(int(row.respondents or 0), answers, dist, total / answers if answers else 0.0)
+
+
+@dataclass(frozen=True)
+class SkillFigure:
+    """Supply (mentors offering) and demand (mentees wanting) of one skill."""
+
+    key: str
+    offered: int
+    wanted: int
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Key figures of one period of the trend (None where suppressed)."""
+
+    label: str
+    joins: int
+    met: int | None
+    meeting_rate: float | None
+    average: float | None
+
+
+@dataclass
+class Report:
+    """Everything HR sees for one period; aggregates only."""
+
+    team_id: str
+    period: Period
+    k: int
+    mentors: int = 0
+    mentees: int = 0
+    active_pairs: int = 0
+    paused: int = 0
+    left: int = 0
+    joins: int = 0
+    departments: list[Slice] = field(default_factory=list)
+    departments_hidden: bool = False
+    # Activity; None when fewer than k pairs had jour fixes (a count of pairs at risk too).
+    activity: dict[str, int] | None = None
+    meeting_rate: float | None = None
+    at_risk: int | None = None
+    polls: int = 0
+    # Satisfaction overall and per role / department; None below k respondents.
+    respondents: int = 0
+    ratings: Ratings | None = None
+    by_role: list[Slice] = field(default_factory=list)
+    by_role_hidden: bool = False
+    by_department: list[Slice] = field(default_factory=list)
+    by_department_hidden: bool = False
+    skills: list[SkillFigure] = field(default_factory=list)
+    comments: dict[str, int] = field(default_factory=dict)
+    themes: dict[str, list[str]] = field(default_factory=dict)
+    trend: list[TrendPoint] = field(default_factory=list)
+    met_per_week: list[tuple[dt.date, int]] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answered polls over polls sent (None where satisfaction is suppressed)."""
+        if self.ratings is None or not self.polls:
+            return None
+        return self.ratings.answers / self.polls
+
+    @property
+    def unmet(self) -> list[SkillFigure]:
+        """Skills mentees want that no mentor offers, most wanted first."""
+        return sorted(
+            (s for s in self.skills if s.wanted and not s.offered), key=lambda s: (-s.wanted, s.key)
+        )
+
+    @property
+    def empty(self) -> bool:
+        """Nobody has joined the programme (yet)."""
+        return not (self.mentors or self.mentees or self.left)
+
+
+def _instant(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _in_period(column: Any, period: Period, *, as_date: bool = False) -> Any:
+    bound = (lambda d: d) if as_date else _instant
+    upper = column < bound(period.end)
+    return upper if period.start is None else and_(column >= bound(period.start), upper)
+
+
+def _enrolled_at_end(period: Period) -> Any:
+    return and_(Participant.status != Status.LEFT, Participant.created_at < _instant(period.end))
+
+
+def _participation(report: Report, session: Session) -> None:
+    period, team = report.period, report.team_id
+    enrolled = _enrolled_at_end(period)
+    row = session.execute(
+        select(
+            func.count().filter(enrolled, Participant.role == Role.MENTOR).label("mentors"),
+            func.count().filter(enrolled, Participant.role == Role.MENTEE).label("mentees"),
+            func.count().filter(Participant.status == Status.PAUSED).label("paused"),
+            func.count()
+            .filter(Participant.status == Status.LEFT, _in_period(Participant.left_at, period))
+            .label("left"),
+            func.count().filter(_in_period(Participant.created_at, period)).label("joins"),
+        ).where(Participant.team_id == team)
+    ).one()
+    report.mentors, report.mentees = int(row.mentors), int(row.mentees)
+    report.paused, report.left, report.joins = int(row.paused), int(row.left), int(row.joins)
+    report.active_pairs = int(
+        session.scalar(
+            select(func.count()).where(
+                Pair.team_id == team,
+                Pair.created_at < _instant(period.end),
+                Pair.status == PairStatus.ACTIVE
+                if period.start is None
+                else (Pair.ended_at.is_(None) | (Pair.ended_at >= _instant(period.start))),
+            )
+        )
+        or 0
+    )
+    department = func.coalesce(Participant.department, NO_DEPARTMENT)
+    rows = session.execute(
+        select(
+            department,
+            func.count().label("people"),
+            func.count().filter(Participant.role == Role.MENTOR).label("mentors"),
+            func.count().filter(Participant.role == Role.MENTEE).label("mentees"),
+        )
+        .where(Participant.team_id == team, enrolled)
+        .group_by(department)
+    ).all()
+    report.departments, report.departments_hidden = _breakdown(
+        ((str(d), int(n), {"mentors": int(m), "mentees": int(e)}) for d, n, m, e in rows),
+        report.k,
+    )
+
+
+def _jour_fixes(team: str, period: Period) -> Any:
+    return (
+        select(JourFixe)
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, period, as_date=True))
+    )
+
+
+def _activity(team: str, period: Period, session: Session) -> tuple[dict[str, int], int]:
+    """Jour fixes by status, and how many pairs they belong to."""
+    base = _jour_fixes(team, period).subquery()
+    counts = {
+        str(status): int(n)
+        for status, n in session.execute(
+            select(base.c.status, func.count()).group_by(base.c.status)
+        )
+    }
+    pairs = int(session.scalar(select(func.count(distinct(base.c.pair_id)))) or 0)
+    activity = {status.value: counts.get(status.value, 0) for status in MeetingStatus}
+    return activity, pairs
+
+
+def _rate(activity: Mapping[str, int]) -> float | None:
+    decided = sum(activity[s] for s in ("met", "skipped", "missed"))
+    return activity["met"] / decided if decided else None
+
+
+def count_at_risk(team: str, session: Session) -> int:
+    """Active pairs whose last STREAK closed jour fixes were all missed, counted in SQL."""
+    ranked = (
+        select(
+            JourFixe.pair_id,
+            JourFixe.status,
+            func.row_number()
+            .over(partition_by=JourFixe.pair_id, order_by=JourFixe.occurrence.desc())
+            .label("n"),
+        )
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .where(
+            Pair.team_id == team,
+            Pair.status == PairStatus.ACTIVE,
+            JourFixe.status.not_in(OPEN_STATUSES),
+        )
+        .subquery()
+    )
+    streaks = (
+        select(ranked.c.pair_id)
+        .where(ranked.c.n <= STREAK)
+        .group_by(ranked.c.pair_id)
+        .having(
+            func.count() == STREAK,
+            func.sum(case((ranked.c.status == MeetingStatus.MISSED.value, 1), else_=0)) == STREAK,
+        )
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(streaks)) or 0)
+
+
+def _rating_columns(answer: Any, poll: Any) -> list[Any]:
+    rated = answer.rating.is_not(None)
+    return [
+        func.count(distinct(case((rated, poll.participant_id)))).label("respondents"),
+        *(func.count().filter(answer.rating == n).label(f"r{n}") for n in range(1, 6)),
+    ]
+
+
+def _polls_in(team: str, period: Period) -> Any:
+    """Polls about jour fixes in the period, with their answers and the respondent's slices."""
+    return (
+        select(
+            Poll.id.label("poll_id"),
+            Poll.participant_id,
+            Participant.role,
+            func.coalesce(Participant.department, NO_DEPARTMENT).label("department"),
+            PollAnswer.rating,
+            *(getattr(PollAnswer, name).label(name) for name in TEXT_FIELDS),
+        )
+        .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .join(Participant, Participant.id == Poll.participant_id)
+        .outerjoin(PollAnswer, PollAnswer.poll_id == Poll.id)
+        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, period, as_date=True))
+        .subquery()
+    )
+
+
+def _ratings(team: str, period: Period, k: int, session: Session) -> tuple[int, Ratings | None]:
+    polls = _polls_in(team, period)
+    row = session.execute(
+        select(func.count().label("polls"), *_rating_columns(polls.c, polls.c))
+    ).one()
+    ratings = Ratings.from_row(row)
+    return int(row.polls), ratings if ratings.respondents >= k else None
+
+
+def _satisfaction(report: Report, session: Session) -> None:
+    team, period, k = report.team_id, report.period, report.k
+    report.polls, report.ratings = _ratings(team, period, k, session)
+    polls = _polls_in(team, period)
+    report.respondents = int(
+        session.scalar(
+            select(func.count(distinct(polls.c.participant_id))).where(polls.c.rating.is_not(None))
+        )
+        or 0
+    )
+    if report.ratings is None:
+        return  # no breakdown of what is too small to show as a whole
+    for column, target in ((polls.c.role, "by_role"), (polls.c.department, "by_department")):
+        rows = session.execute(
+            select(column.label("slice"), *_rating_columns(polls.c, polls.c)).group_by(column)
+        ).all()
+        slices, hidden = _breakdown(
+            ((str(r.slice), int(r.respondents), {"ratings": Ratings.from_row(r)}) for r in rows), k
+        )
+        setattr(report, target, slices)
+        setattr(report, f"{target}_hidden", hidden)
+    texts = {}
+    for name in TEXT_FIELDS:
+        written = func.length(polls.c[name]) > 0
+        texts[name] = session.execute(
+            select(
+                func.count().filter(written),
+                func.count(distinct(case((written, polls.c.participant_id)))),
+            )
+        ).one()
+    report.comments = {name: int(n) for name, (n, _) in texts.items()}
+    shuffle = random.SystemRandom().shuffle
+    for name, (n, authors) in texts.items():
+        if n >= THEMES_MIN and authors >= k:
+            # Only the text: no author, date, pair or order that could point back to anyone.
+            comments = list(
+                session.scalars(select(polls.c[name]).where(func.length(polls.c[name]) > 0))
+            )
+            shuffle(comments)
+            report.themes[name] = comments
+
+
+def _skills(report: Report, session: Session) -> None:
+    rows = session.execute(
+        select(
+            ParticipantSkill.skill_key,
+            func.count()
+            .filter(ParticipantSkill.kind == SkillKind.OFFERED, Participant.role == Role.MENTOR)
+            .label("offered"),
+            func.count()
+            .filter(ParticipantSkill.kind == SkillKind.WANTED, Participant.role == Role.MENTEE)
+            .label("wanted"),
+        )
+        .join(Participant, Participant.id == ParticipantSkill.participant_id)
+        .where(Participant.team_id == report.team_id, _enrolled_at_end(report.period))
+        .group_by(ParticipantSkill.skill_key)
+    ).all()
+    report.skills = sorted(
+        (SkillFigure(str(key), int(o), int(w)) for key, o, w in rows),
+        key=lambda s: (-s.wanted, -s.offered, s.key),
+    )
+
+
+def _met_per_week(team: str, period: Period, session: Session) -> list[tuple[dt.date, int]]:
+    base = _jour_fixes(team, period).where(JourFixe.status == MeetingStatus.MET).subquery()
+    weeks: dict[dt.date, int] = {}
+    for day, n in session.execute(
+        select(base.c.occurrence, func.count()).group_by(base.c.occurrence)
+    ):
+        monday = day - dt.timedelta(days=day.weekday())
+        weeks[monday] = weeks.get(monday, 0) + int(n)
+    return sorted(weeks.items())
+
+
+def _trend(report: Report, today: dt.date, session: Session) -> None:
+    points = []
+    for period in trend_periods(report.period, today):
+        joins = int(
+            session.scalar(
+                select(func.count()).where(
+                    Participant.team_id == report.team_id,
+                    _in_period(Participant.created_at, period),
+                )
+            )
+            or 0
+        )
+        activity, pairs = _activity(report.team_id, period, session)
+        shown = pairs >= report.k
+        _, ratings = _ratings(report.team_id, period, report.k, session)
+        points.append(
+            TrendPoint(
+                period.label if period.kind != "days" else f"{period.start:%Y-%m-%d}",
+                joins,
+                activity["met"] if shown else None,
+                _rate(activity) if shown else None,
+                ratings.average if ratings is not None else None,
+            )
+        )
+    report.trend = points
+
+
+def build_report(
+    team_id: str, period: Period, *, session: Session, k: int = K_DEFAULT, today: dt.date
+) -> Report:
+    """The whole report for one workspace and period, computed in the database."""
+    report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
+    _participation(report, session)
+    activity, pairs = _activity(team_id, period, session)
+    if pairs >= report.k:
+        report.activity = activity
+        report.meeting_rate = _rate(activity)
+        report.met_per_week = _met_per_week(team_id, period, session)
+    if report.active_pairs >= report.k:
+        report.at_risk = count_at_risk(team_id, session)
+    _satisfaction(report, session)
+    _skills(report, session)
+    _trend(report, today, session)
+    return report
+
+
+def csv_rows(report: Report, labels: Mapping[str, str]) -> list[Sequence[object]]:
+    """The report as (section, slice, figure, value) rows; hidden values say `suppressed`."""
+    hidden = "suppressed"
+    rows: list[Sequence[object]] = [("section", "slice", "figure", "value")]
+    p = report.period
+    rows.append(("period", "", "from", p.start.isoformat() if p.start else "beginning"))
+    rows.append(("period", "", "until", (p.end - dt.timedelta(days=1)).isoformat()))
+    rows.append(("period", "", "k", report.k))
+    for name in ("mentors", "mentees", "active_pairs", "paused", "left", "joins"):
+        rows.append(("participation", "all", name, getattr(report, name)))
+    for s in report.departments:
+        assert s.figures is not None
+        rows.append(("participation", f"department:{s.key or '-'}", "people", s.respondents))
+    if report.departments_hidden:
+        rows.append(("participation", "department:other", "people", hidden))
+    for status in MeetingStatus:
+        value = report.activity[status.value] if report.activity is not None else hidden
+        rows.append(("activity", "all", status.value, value))
+    rows.append(("activity", "all", "meeting_rate", _fmt(report.meeting_rate, hidden)))
+    rows.append(("activity", "all", "pairs_at_risk", _fmt(report.at_risk, hidden)))
+    rows.append(("satisfaction", "all", "polls", report.polls))
+    rows.extend(_rating_rows("all", report.ratings, hidden))
+    rows.append(("satisfaction", "all", "response_rate", _fmt(report.response_rate, hidden)))
+    for prefix, slices, was_hidden in (
+        ("role", report.by_role, report.by_role_hidden),
+        ("department", report.by_department, report.by_department_hidden),
+    ):
+        for s in slices:
+            assert s.figures is not None
+            rows.extend(_rating_rows(f"{prefix}:{s.key or '-'}", s.figures["ratings"], hidden))
+        if was_hidden:
+            rows.append(("satisfaction", f"{prefix}:other", "average", hidden))
+    for skill in report.skills:
+        label = labels.get(skill.key, skill.key)
+        rows.append(("skills", label, "offered_by_mentors", skill.offered))
+        rows.append(("skills", label, "wanted_by_mentees", skill.wanted))
+    for name, n in report.comments.items():
+        rows.append(("comments", name, "count", n))
+        rows.extend(("comments", name, "text", text) for text in report.themes.get(name, []))
+    for point in report.trend:
+        rows.append(("trend", point.label, "joins", point.joins))
+        rows.append(("trend", point.label, "met", _fmt(point.met, hidden)))
+        rows.append(("trend", point.label, "meeting_rate", _fmt(point.meeting_rate, hidden)))
+        rows.append(("trend", point.label, "average_rating", _fmt(point.average, hidden)))
+    return rows
+
+
+def _fmt(value: float | int | None, hidden: str) -> object:
+    if value is None:
+        return hidden
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _rating_rows(slice_: str, ratings: Ratings | None, hidden: str) -> list[Sequence[object]]:
+    if ratings is None:
+        return [("satisfaction", slice_, "average", hidden)]
+    rows: list[Sequence[object]] = [
+        ("satisfaction", slice_, "respondents", ratings.respondents),
+        ("satisfaction", slice_, "average", round(ratings.average, 3)),
+    ]
+    rows.extend(
+        ("satisfaction", slice_, f"rating_{n}", ratings.distribution[n - 1]) for n in range(1, 6)
+    )
+    return rows
+
+
+def audit_request(
+    team_id: str, requested_by: str, given: str, *, csv: bool, outcome: str, session: Session
+) -> int:
+    """Log a report request (before anything is computed); returns the audit row's id."""
+    row = ReportAudit(
+        team_id=team_id,
+        requested_by=requested_by,
+        period=given.strip()[:32] or "30d",
+        csv=csv,
+        outcome=outcome,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_audit(audit_id: int, outcome: str, *, session: Session) -> None:
+    """Record how a logged request ended (delivered, partial, failed)."""
+    row = session.get(ReportAudit, audit_id)
+    if row is not None:
+        row.outcome = outcome
+
+
+def csv_text(report: Report, labels: Mapping[str, str]) -> str:
+    """The report as a CSV file's text."""
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(report, labels))
+    return out.getvalue()
