@@ -67,6 +67,7 @@ def report_message(
     if report.empty:
         nothing = t._("Nobody has joined the programme yet, so there is nothing to report.")
         blocks.append(section(nothing))
+        blocks += [context(note) for note in notes or []]
         return Message(text=title, blocks=blocks)
 
     participation = [

@@ -1,0 +1,114 @@
+"""`/mentor report` and `/mentor mydata` over signed HTTP, against the stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.sandbox import SlackUser
+from bot.store.models import ReportAudit
+from tests.conftest import RunningApp
+from tests.helpers import make_pair, text_of
+from tests.services.test_reports import _seed, _wipe
+
+HR = "UHRADMIN"
+
+
+def _command(app: RunningApp, user: str, text: str) -> dict[str, Any]:
+    if user not in app.fake.users:
+        app.fake.add_user(SlackUser(id=user, name=user.lower()))
+    before = len(app.fake.calls_to("response_url"))
+    assert app.sim.slash(user, text).status == 200
+    return dict(app.fake.wait_for("response_url", count=before + 1)[-1].args)
+
+
+def _report_post(app: RunningApp) -> dict[str, Any]:
+    calls = app.fake.wait_for(
+        "chat.postMessage", lambda c: "report" in str(c.args.get("text", "")).lower()
+    )
+    return dict(calls[-1].args)
+
+
+def _audits(app: RunningApp) -> list[tuple[str, str, str]]:
+    # The listener finishes its audit row just after its last Slack call: give it a moment.
+    deadline = time.monotonic() + 5
+    while True:
+        with app.db.sessions() as s:
+            rows = [
+                (a.requested_by, a.period, a.outcome)
+                for a in s.scalars(select(ReportAudit).order_by(ReportAudit.id))
+            ]
+        if all(r[2] != "requested" for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
+
+
+def _uploaded(app: RunningApp) -> dict[str, bytes]:
+    return {f["name"]: f["content"] for f in app.fake.files.values() if f["completed"]}
+
+
+def test_an_hr_admin_gets_the_report_a_chart_and_a_csv_in_their_dm(running: RunningApp) -> None:
+    _wipe(running.db)
+    _seed(running.db, {"Sales": (6, [5] * 6), "Finance": (5, [3] * 5), "Legal": (4, [1] * 4)})
+    ack = _command(running, HR, "report 2026-10 csv")
+    assert "Preparing the report for 2026-10" in text_of(ack)
+    report = text_of(_report_post(running))
+    assert "Reverse mentoring report: 2026-10" in report
+    assert "15 mentors, 15 mentees" in report
+    # Legal is below k; Finance is hidden with it, or all minus the rest would be Legal.
+    assert "• Sales: 6" in report
+    assert "• Legal" not in report and "• Finance" not in report
+    assert "could not be attached" not in report
+    files = _uploaded(running)
+    png = files["mentoring-report-2026-10.png"]
+    assert png.startswith(b"\x89PNG")
+    csv_text = files["mentoring-report-2026-10.csv"].decode()
+    assert csv_text.startswith("section,slice,figure,value")
+    assert "department:Legal" not in csv_text and "department:Finance" not in csv_text
+    assert _audits(running) == [(HR, "2026-10", "delivered")]
+
+
+def test_a_normal_user_is_refused_nothing_is_computed_and_the_attempt_is_logged(
+    running: RunningApp,
+) -> None:
+    _wipe(running.db)
+    _seed(running.db, {"Sales": (6, [5] * 6)})
+    refusal = text_of(_command(running, "UM00001", "report all"))
+    assert "only for the programme's HR admins" in refusal
+    assert "mentors" not in refusal.lower()
+    assert running.fake.calls_to("files.getUploadURLExternal") == []
+    assert _audits(running) == [("UM00001", "all", "refused")]
+
+
+def test_a_failed_upload_still_delivers_the_text_and_says_so(running: RunningApp) -> None:
+    _wipe(running.db)
+    running.fake.fail_next("files.getUploadURLExternal", error="internal_error")
+    _command(running, HR, "report")
+    report = text_of(_report_post(running))
+    assert "The chart could not be attached" in report
+    assert "Nobody has joined the programme yet" in report  # an empty programme is fine
+    assert _audits(running) == [(HR, "30d", "partial")]
+
+
+def test_an_unknown_period_gets_the_accepted_forms(running: RunningApp) -> None:
+    reply = text_of(_command(running, HR, "report last-month"))
+    assert "I don't know the period `last-month`" in reply
+    assert "2026-Q3" in reply
+    assert _audits(running) == [(HR, "last-month", "bad_period")]
+    assert running.fake.calls_to("files.getUploadURLExternal") == []
+
+
+def test_mydata_sends_everything_stored_about_the_person_as_json(running: RunningApp) -> None:
+    make_pair(running.db)
+    reply = text_of(_command(running, "UANNA", "mydata"))
+    assert "JSON file" in reply
+    running.fake.wait_for("files.completeUploadExternal")
+    data = json.loads(_uploaded(running)["mentor-bot-my-data.json"])
+    assert data["participant"]["slack_user_id"] == "UANNA"
+    assert data["pair"][0]["partner"] == "UBERND"
+    assert {"poll_answer", "outbox", "jour_fixe", "report_audit"} <= set(data)
+    # Someone who never joined gets the join hint, and no file.
+    assert "haven't joined" in text_of(_command(running, "UNOBODY", "mydata"))
