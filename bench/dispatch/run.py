@@ -17,38 +17,36 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import multiprocessing as mp
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import slack_sdk
 import sqlalchemy
+from common import PG_URL, insert_chunked, scratch_database, wipe
 from slack_sdk import WebClient
-from sqlalchemy import JSON, Text, bindparam, cast, create_engine, func, insert, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, load_settings
 from bot.scheduling import dispatch_client, make_dispatcher, plan_pass, timing_from
 from bot.scheduling.dispatcher import Dispatcher, DispatchStats, Pacer
 from bot.services import reminders
-from bot.services.catalog import CatalogDef, load_catalog, sync_catalog
+from bot.services.catalog import CatalogDef, load_catalog
 from bot.services.jour_fixe import outbox_row
 from bot.services.timing import zone
-from bot.store import migrate
 from bot.store.db import Database
 from bot.store.models import (
     Base,
@@ -67,8 +65,6 @@ from bot.store.models import (
 
 TEAM = "T0001"
 TOKEN = "xoxb-bench-token"  # noqa: S105 - the stand-in's token
-PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REFERENCE_TABLES = {"skill", "skill_label"}
 # Settings cap MENTOR_SEND_RATE and MENTOR_SEND_BURST at 1000, so "no limit" is a pacer of
 # our own, far above anything the stand-in can serve.
 UNLIMITED = 100_000
@@ -76,7 +72,6 @@ UNLIMITED = 100_000
 PLAN_NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 PLAN_ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "Asia/Kolkata", None]
 CADENCES = (Cadence.WEEKLY, Cadence.BIWEEKLY, Cadence.MONTHLY)
-CHUNK = 20_000
 
 
 # --------------------------------------------------------------------------- the stand-in
@@ -155,74 +150,6 @@ class StandIn:
 # --------------------------------------------------------------------------- databases
 
 
-@contextlib.contextmanager
-def scratch_database(kind: str, pg_url: str, workdir: Path) -> Iterator[str]:
-    """A migrated, empty database: an SQLite file, or a PostgreSQL database dropped afterwards."""
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        _migrate(url)
-        yield url
-        return
-    base = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"mentor_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = base.set(database=name).render_as_string(hide_password=False)
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _migrate(url: str) -> None:
-    """What `mentor-bot migrate` does: the schema, then the shipped skill catalog."""
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.sessions.begin() as session:
-        sync_catalog(load_catalog(), session=session)
-    db.dispose()
-
-
-def wipe(db: Database) -> None:
-    """Delete everything but the skill catalog."""
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
-
-
-def _insert_chunked(conn: sqlalchemy.Connection, model: type[Base], rows: list[dict]) -> None:
-    """Core inserts in chunks; on PostgreSQL one array per column (psycopg parses long
-    multi-row VALUES statements anew for every batch, which is slow)."""
-    table = Base.metadata.tables[model.__tablename__]
-    columns = list(rows[0]) if rows else []
-    # JSON goes as text: a list inside a JSON value would read as another array dimension.
-    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    unnested = select(
-        *[
-            cast(
-                func.unnest(bindparam(c, type_=ARRAY(Text() if c in as_json else table.c[c].type))),
-                table.c[c].type,
-            )
-            for c in columns
-        ]
-    )
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        if conn.dialect.name == "postgresql":
-            values = {
-                c: [json.dumps(r[c]) for r in chunk] if c in as_json else [r[c] for r in chunk]
-                for c in columns
-            }
-            conn.execute(insert(table).from_select(columns, unnested), values)
-        else:
-            conn.execute(insert(table), chunk)
-
-
 def _person(user_id: str, role: Role, tz: str | None, now: dt.datetime, **extra: Any) -> dict:
     return {
         "team_id": TEAM,
@@ -268,7 +195,7 @@ def seed_due(db: Database, users: list[str], dm: dict[str, str] | None, count: i
     now = dt.datetime.now(dt.UTC)
     meeting = now + dt.timedelta(hours=6)
     with db.engine.begin() as conn:
-        _insert_chunked(
+        insert_chunked(
             conn,
             Participant,
             [
@@ -286,7 +213,7 @@ def seed_due(db: Database, users: list[str], dm: dict[str, str] | None, count: i
         people = [ids[u] for u in users]
         nudged = set(people[:count])
         local = meeting.astimezone(zone("Europe/Berlin"))
-        _insert_chunked(
+        insert_chunked(
             conn,
             Pair,
             [
@@ -303,7 +230,7 @@ def seed_due(db: Database, users: list[str], dm: dict[str, str] | None, count: i
             ],
         )
         pairs = conn.execute(select(Pair.id, Pair.mentor_id, Pair.mentee_id)).all()
-        _insert_chunked(
+        insert_chunked(
             conn,
             JourFixe,
             [
@@ -334,7 +261,7 @@ def seed_due(db: Database, users: list[str], dm: dict[str, str] | None, count: i
             for member in (mentor_id, mentee_id)
             if member in nudged
         ]
-        _insert_chunked(conn, Outbox, nudges)
+        insert_chunked(conn, Outbox, nudges)
     return len(nudges)
 
 
@@ -353,7 +280,7 @@ def seed_plan(db: Database, pairs: int, *, all_due: bool) -> None:
     now = PLAN_NOW
     monday = dt.date(2026, 11, 30)
     with db.engine.begin() as conn:
-        _insert_chunked(
+        insert_chunked(
             conn,
             Participant,
             [
@@ -386,7 +313,7 @@ def seed_plan(db: Database, pairs: int, *, all_due: bool) -> None:
                     first_meeting=day - dt.timedelta(weeks=rng.randrange(0 if all_due else -2, 27)),
                 )
             )
-        _insert_chunked(conn, Pair, rows)
+        insert_chunked(conn, Pair, rows)
 
 
 def count_rows(db: Database, model: type[Base], *where: Any) -> int:
