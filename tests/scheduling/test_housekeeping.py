@@ -8,12 +8,14 @@ import time
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from bot.sandbox import FakeSlack
 from bot.scheduling import housekeeping, start_scheduler
 from bot.services import enrollment
 from bot.services.catalog import load_catalog
 from bot.store.db import Database
 from bot.store.models import Participant, ProcessedEvent, Role, Status
 from bot.store.queries import claim_event
+from tests.conftest import make_settings
 
 KNOWN = {s.key for s in load_catalog().skills}
 
@@ -70,5 +72,55 @@ def test_the_scheduler_runs_housekeeping_as_soon_as_it_starts(db: Database) -> N
         while _state(db)[0] is not Status.ACTIVE and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _state(db)[0] is Status.ACTIVE
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def _old_thought(db: Database) -> int:
+    """A rated poll with free text about a jour fixe in January 2026; returns the poll id."""
+    from bot.store.models import JourFixe, Poll, PollAnswer
+    from tests.helpers import make_pair
+
+    pair_id = make_pair(db, team="T1", mentor="UOLDM", mentee="UOLDE")
+    with db.sessions.begin() as s:
+        jf = JourFixe(
+            pair_id=pair_id,
+            occurrence=dt.date(2026, 1, 14),
+            planned_at=dt.datetime(2026, 1, 14, 13, tzinfo=dt.UTC),
+        )
+        s.add(jf)
+        s.flush()
+        mentee = s.scalar(select(Participant).where(Participant.slack_user_id == "UOLDE"))
+        assert mentee is not None
+        poll = Poll(jour_fixe_id=jf.id, participant_id=mentee.id)
+        s.add(poll)
+        s.flush()
+        s.add(PollAnswer(poll_id=poll.id, rating=5, learned="old words", keep="more of it"))
+        return poll.id
+
+
+def _answer(db: Database, poll_id: int) -> tuple[int | None, str | None, str | None]:
+    from bot.store.models import PollAnswer
+
+    with db.sessions() as s:
+        answer = s.get(PollAnswer, poll_id)
+        assert answer is not None
+        return answer.rating, answer.learned, answer.keep
+
+
+def test_the_scheduler_deletes_free_text_after_the_configured_retention(
+    db: Database, database_url: str, fake_slack: FakeSlack
+) -> None:
+    poll_id = _old_thought(db)
+    # January's free text lives until 180 days after 31 January (the default): still there.
+    housekeeping(db, now=dt.datetime(2026, 7, 30, tzinfo=dt.UTC))
+    assert _answer(db, poll_id) == (5, "old words", "more of it")
+    settings = make_settings(fake_slack, database_url, mentor_feedback_retention_days=30)
+    scheduler = start_scheduler(db, settings)
+    try:
+        deadline = time.monotonic() + 5
+        while _answer(db, poll_id)[1] is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _answer(db, poll_id) == (5, None, None)
     finally:
         scheduler.shutdown(wait=True)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
-from bot.sandbox import SlackUser
+from bot.app import build_app
+from bot.sandbox import FakeSlack, SlackSim, SlackUser
+from bot.store.db import Database
 from bot.store.models import ReportAudit
-from tests.conftest import RunningApp
+from bot.web import WebApp
+from tests.conftest import SIGNING_SECRET, RunningApp, make_settings, serve
 from tests.helpers import make_pair, text_of
 from tests.services.test_reports import _seed, _wipe
 
@@ -112,3 +117,35 @@ def test_mydata_sends_everything_stored_about_the_person_as_json(running: Runnin
     assert {"poll_answer", "outbox", "jour_fixe", "report_audit"} <= set(data)
     # Someone who never joined gets the join hint, and no file.
     assert "haven't joined" in text_of(_command(running, "UNOBODY", "mydata"))
+
+
+@pytest.fixture
+def with_hr_group(fake_slack: FakeSlack, db: Database, database_url: str) -> Iterator[RunningApp]:
+    """The app with MENTOR_HR_USERGROUP set: members of S0HRTEAM are HR admins too."""
+    settings = make_settings(fake_slack, database_url, mentor_hr_usergroup="S0HRTEAM")
+    base, server = serve(WebApp(build_app(settings, db), db))
+    sim = SlackSim(fake_slack, app_url=f"{base}/slack/events", signing_secret=SIGNING_SECRET)
+    yield RunningApp(url=base, settings=settings, db=db, fake=fake_slack, sim=sim)
+    server.shutdown()
+    server.server_close()
+
+
+def test_members_of_the_hr_user_group_may_run_reports(with_hr_group: RunningApp) -> None:
+    app = with_hr_group
+    _wipe(app.db)
+    app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
+    assert "Preparing the report" in text_of(_command(app, "UGRETA", "report 90d"))
+    assert "Reverse mentoring report" in text_of(_report_post(app))
+    assert "only for the programme's HR admins" in text_of(_command(app, "UOSKAR", "report"))
+    # The group is read once and cached, like users.info.
+    assert len(app.fake.calls_to("usergroups.users.list")) == 1
+    assert [row[2] for row in _audits(app)] == ["delivered", "refused"]
+
+
+def test_if_slack_cannot_list_the_group_nobody_becomes_an_admin(
+    with_hr_group: RunningApp,
+) -> None:
+    app = with_hr_group
+    app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
+    app.fake.fail_next("usergroups.users.list", error="missing_scope")
+    assert "only for the programme's HR admins" in text_of(_command(app, "UGRETA", "report"))
