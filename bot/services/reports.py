@@ -42,6 +42,8 @@ K_DEFAULT = 5
 K_MIN = 3
 # Free-text comments of one field are shown (shuffled) only from this many on.
 THEMES_MIN = 10
+# At most this many comments of a field are fetched (a random sample, shuffled again).
+THEMES_SAMPLE = 200
 # How many periods the trend covers, the current one included.
 TREND_PERIODS = 4
 TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
@@ -346,15 +348,14 @@ def _jour_fixes(team: str, period: Period) -> Any:
 def _activity(team: str, period: Period, session: Session) -> tuple[dict[str, int], int]:
     """Jour fixes by status, and how many pairs they belong to."""
     base = _jour_fixes(team, period).subquery()
-    counts = {
-        str(status): int(n)
-        for status, n in session.execute(
-            select(base.c.status, func.count()).group_by(base.c.status)
+    row = session.execute(
+        select(
+            func.count(distinct(base.c.pair_id)),
+            *(func.count().filter(base.c.status == status.value) for status in MeetingStatus),
         )
-    }
-    pairs = int(session.scalar(select(func.count(distinct(base.c.pair_id)))) or 0)
-    activity = {status.value: counts.get(status.value, 0) for status in MeetingStatus}
-    return activity, pairs
+    ).one()
+    activity = {status.value: int(n or 0) for status, n in zip(MeetingStatus, row[1:], strict=True)}
+    return activity, int(row[0] or 0)
 
 
 def _rate(activity: Mapping[str, int]) -> float | None:
@@ -393,80 +394,156 @@ def count_at_risk(team: str, session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(streaks)) or 0)
 
 
-def _rating_columns(answer: Any, poll: Any) -> list[Any]:
-    rated = answer.rating.is_not(None)
-    return [
-        func.count(distinct(case((rated, poll.participant_id)))).label("respondents"),
-        *(func.count().filter(answer.rating == n).label(f"r{n}") for n in range(1, 6)),
+@dataclass
+class _Cell:
+    """Poll figures of one (role, department) cell. Each person is in exactly one cell, so
+    respondents and authors add up across cells."""
+
+    role: str
+    department: str
+    polls: int = 0
+    respondents: int = 0
+    dist: list[int] = field(default_factory=lambda: [0] * 5)
+    texts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Per trend period: respondents, answers and the sum of their ratings.
+    trend: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def _ratings_of(cells: Iterable[_Cell]) -> Ratings:
+    cells = list(cells)
+    dist = [sum(c.dist[i] for c in cells) for i in range(5)]
+    answers = sum(dist)
+    total = sum((i + 1) * n for i, n in enumerate(dist))
+    return Ratings(
+        sum(c.respondents for c in cells),
+        answers,
+        (dist[0], dist[1], dist[2], dist[3], dist[4]),
+        total / answers if answers else 0.0,
+    )
+
+
+def _poll_cells(
+    team: str, period: Period, trend: Sequence[Period], session: Session
+) -> list[_Cell]:
+    """One pass over the polls of the period and of the trend periods.
+
+    The inner query sums each person's polls, ratings and comments (per trend period too),
+    the outer one sums the people of each (role, department) cell. Everything else is
+    added up from these few cells.
+    """
+    occurrence = JourFixe.occurrence
+    starts = [p.start for p in (period, *trend) if p.start is not None]
+    lower = None if period.start is None else min(starts)
+    upper = max(p.end for p in (period, *trend))
+    span = Period("span", "all" if lower is None else "days", lower, upper)
+    main = _in_period(occurrence, period, as_date=True)
+    rating = PollAnswer.rating
+    inner_columns: list[Any] = [
+        Poll.participant_id.label("pid"),
+        func.count().filter(main).label("polls"),
+        func.count(rating).filter(main).label("rated"),
+        *(func.count().filter(main, rating == n).label(f"r{n}") for n in range(1, 6)),
+        *(
+            func.count().filter(main, func.length(getattr(PollAnswer, name)) > 0).label(name)
+            for name in TEXT_FIELDS
+        ),
     ]
-
-
-def _polls_in(team: str, period: Period) -> Any:
-    """Polls about jour fixes in the period, with their answers and the respondent's slices."""
-    return (
-        select(
-            Poll.id.label("poll_id"),
-            Poll.participant_id,
-            Participant.role,
-            func.coalesce(Participant.department, NO_DEPARTMENT).label("department"),
-            PollAnswer.rating,
-            *(getattr(PollAnswer, name).label(name) for name in TEXT_FIELDS),
-        )
+    for i, bucket in enumerate(trend):
+        inside = _in_period(occurrence, bucket, as_date=True)
+        inner_columns += [
+            func.count(rating).filter(inside).label(f"b{i}_rated"),
+            func.coalesce(func.sum(rating).filter(inside), 0).label(f"b{i}_sum"),
+        ]
+    inner = (
+        select(*inner_columns)
         .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
         .join(Pair, Pair.id == JourFixe.pair_id)
-        .join(Participant, Participant.id == Poll.participant_id)
         .outerjoin(PollAnswer, PollAnswer.poll_id == Poll.id)
-        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, period, as_date=True))
+        .where(Pair.team_id == team, _in_period(occurrence, span, as_date=True))
+        .group_by(Poll.participant_id)
         .subquery()
     )
+    c = inner.c
+    department = func.coalesce(Participant.department, NO_DEPARTMENT)
+    outer_columns: list[Any] = [
+        Participant.role.label("role"),
+        department.label("department"),
+        func.sum(c.polls).label("polls"),
+        func.count().filter(c.rated > 0).label("respondents"),
+        *(func.sum(c[f"r{n}"]).label(f"r{n}") for n in range(1, 6)),
+    ]
+    for name in TEXT_FIELDS:
+        outer_columns += [func.sum(c[name]), func.count().filter(c[name] > 0)]
+    for i in range(len(trend)):
+        outer_columns += [
+            func.count().filter(c[f"b{i}_rated"] > 0),
+            func.sum(c[f"b{i}_rated"]),
+            func.sum(c[f"b{i}_sum"]),
+        ]
+    rows = session.execute(
+        select(*outer_columns)
+        .join(Participant, Participant.id == c.pid)
+        .group_by(Participant.role, department)
+    ).all()
+    cells = []
+    for row in rows:
+        values = [int(v or 0) for v in row[2:]]
+        cell = _Cell(str(row.role), str(row.department), polls=values[0], respondents=values[1])
+        cell.dist = values[2:7]
+        rest = values[7:]
+        cell.texts = {name: (rest[2 * i], rest[2 * i + 1]) for i, name in enumerate(TEXT_FIELDS)}
+        rest = rest[2 * len(TEXT_FIELDS) :]
+        cell.trend = [(rest[3 * i], rest[3 * i + 1], rest[3 * i + 2]) for i in range(len(trend))]
+        cells.append(cell)
+    return cells
 
 
-def _ratings(team: str, period: Period, k: int, session: Session) -> tuple[int, Ratings | None]:
-    polls = _polls_in(team, period)
-    row = session.execute(
-        select(func.count().label("polls"), *_rating_columns(polls.c, polls.c))
-    ).one()
-    ratings = Ratings.from_row(row)
-    return int(row.polls), ratings if ratings.respondents >= k else None
-
-
-def _satisfaction(report: Report, session: Session) -> None:
+def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
     team, period, k = report.team_id, report.period, report.k
-    report.polls, report.ratings = _ratings(team, period, k, session)
-    polls = _polls_in(team, period)
-    report.respondents = int(
-        session.scalar(
-            select(func.count(distinct(polls.c.participant_id))).where(polls.c.rating.is_not(None))
-        )
-        or 0
-    )
+    everyone = _ratings_of(cells)
+    report.polls = sum(c.polls for c in cells)
+    report.respondents = everyone.respondents
+    report.ratings = everyone if everyone.respondents >= k else None
     if report.ratings is None:
         return  # no breakdown of what is too small to show as a whole
-    for column, target in ((polls.c.role, "by_role"), (polls.c.department, "by_department")):
-        rows = session.execute(
-            select(column.label("slice"), *_rating_columns(polls.c, polls.c)).group_by(column)
-        ).all()
+    for attribute, target in (("role", "by_role"), ("department", "by_department")):
+        groups: dict[str, list[_Cell]] = {}
+        for cell in cells:
+            groups.setdefault(getattr(cell, attribute), []).append(cell)
         slices, hidden = _breakdown(
-            ((str(r.slice), int(r.respondents), {"ratings": Ratings.from_row(r)}) for r in rows), k
+            (
+                (name, ratings.respondents, {"ratings": ratings})
+                for name, ratings in ((n, _ratings_of(g)) for n, g in groups.items())
+            ),
+            k,
         )
         setattr(report, target, slices)
         setattr(report, f"{target}_hidden", hidden)
-    texts = {}
-    for name in TEXT_FIELDS:
-        written = func.length(polls.c[name]) > 0
-        texts[name] = session.execute(
-            select(
-                func.count().filter(written),
-                func.count(distinct(case((written, polls.c.participant_id)))),
-            )
-        ).one()
-    report.comments = {name: int(n) for name, (n, _) in texts.items()}
+    texts = {
+        name: (sum(c.texts[name][0] for c in cells), sum(c.texts[name][1] for c in cells))
+        for name in TEXT_FIELDS
+    }
+    report.comments = {name: n for name, (n, _) in texts.items()}
     shuffle = random.SystemRandom().shuffle
     for name, (n, authors) in texts.items():
         if n >= THEMES_MIN and authors >= k:
             # Only the text: no author, date, pair or order that could point back to anyone.
+            # A random sample of at most THEMES_SAMPLE, drawn in the database.
+            column = getattr(PollAnswer, name)
             comments = list(
-                session.scalars(select(polls.c[name]).where(func.length(polls.c[name]) > 0))
+                session.scalars(
+                    select(column)
+                    .join(Poll, Poll.id == PollAnswer.poll_id)
+                    .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
+                    .join(Pair, Pair.id == JourFixe.pair_id)
+                    .where(
+                        Pair.team_id == team,
+                        _in_period(JourFixe.occurrence, period, as_date=True),
+                        func.length(column) > 0,
+                    )
+                    .order_by(func.random())
+                    .limit(THEMES_SAMPLE)
+                )
             )
             shuffle(comments)
             report.themes[name] = comments
@@ -504,28 +581,40 @@ def _met_per_week(team: str, period: Period, session: Session) -> list[tuple[dt.
     return sorted(weeks.items())
 
 
-def _trend(report: Report, today: dt.date, session: Session) -> None:
+def _trend(report: Report, periods: list[Period], cells: list[_Cell], session: Session) -> None:
+    """Joins, meetings and ratings per trend period: one query each over people and meetings."""
+    team, k = report.team_id, report.k
+    joins = session.execute(
+        select(
+            *(func.count().filter(_in_period(Participant.created_at, p)) for p in periods)
+        ).where(Participant.team_id == team)
+    ).one()
+    span = Period("span", "days", periods[0].start, periods[-1].end)
+    base = _jour_fixes(team, span).subquery()
+    meetings_columns: list[Any] = []
+    for p in periods:
+        inside = _in_period(base.c.occurrence, p, as_date=True)
+        meetings_columns.append(func.count(distinct(case((inside, base.c.pair_id)))))
+        meetings_columns += [
+            func.count().filter(inside, base.c.status == status.value) for status in MeetingStatus
+        ]
+    meetings = [int(v or 0) for v in session.execute(select(*meetings_columns)).one()]
+    width = 1 + len(MeetingStatus)
     points = []
-    for period in trend_periods(report.period, today):
-        joins = int(
-            session.scalar(
-                select(func.count()).where(
-                    Participant.team_id == report.team_id,
-                    _in_period(Participant.created_at, period),
-                )
-            )
-            or 0
-        )
-        activity, pairs = _activity(report.team_id, period, session)
-        shown = pairs >= report.k
-        _, ratings = _ratings(report.team_id, period, report.k, session)
+    for i, p in enumerate(periods):
+        pairs, *counts = meetings[i * width : (i + 1) * width]
+        activity = {s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}
+        shown = pairs >= k
+        respondents = sum(c.trend[i][0] for c in cells)
+        answers = sum(c.trend[i][1] for c in cells)
+        total = sum(c.trend[i][2] for c in cells)
         points.append(
             TrendPoint(
-                period.label if period.kind != "days" else f"{period.start:%Y-%m-%d}",
-                joins,
+                p.label if p.kind != "days" else f"{p.start:%Y-%m-%d}",
+                int(joins[i] or 0),
                 activity["met"] if shown else None,
                 _rate(activity) if shown else None,
-                ratings.average if ratings is not None else None,
+                total / answers if respondents >= k and answers else None,
             )
         )
     report.trend = points
@@ -544,9 +633,11 @@ def build_report(
         report.met_per_week = _met_per_week(team_id, period, session)
     if report.active_pairs >= report.k:
         report.at_risk = count_at_risk(team_id, session)
-    _satisfaction(report, session)
+    periods = trend_periods(period, today)
+    cells = _poll_cells(team_id, period, periods, session)
+    _satisfaction(report, cells, session)
     _skills(report, session)
-    _trend(report, today, session)
+    _trend(report, periods, cells, session)
     return report
 
 

@@ -182,7 +182,7 @@ def report_message(
                     "*{field}* ({shown} of {n}, shuffled, without names or dates):",
                     field=field_label(t, name),
                     shown=min(THEMES_SHOWN, len(texts)),
-                    n=len(texts),
+                    n=report.comments.get(name, len(texts)),
                 )
                 + "\n"
                 + quoted
