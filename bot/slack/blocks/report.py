@@ -29,6 +29,11 @@ def field_label(t: Translator, name: str) -> str:
     }[name]
 
 
+def report_title(t: Translator, period: Period) -> str:
+    """The report's heading, also the title of its chart and CSV file."""
+    return t._("Reverse mentoring report: {period}", period=period_name(t, period))
+
+
 def period_name(t: Translator, period: Period) -> str:
     """`last 30 days`, `2026-Q3`, `2026-10` or `since the start`."""
     if period.kind == "days":
@@ -62,7 +67,7 @@ def report_message(
 ) -> Message:
     """The whole report for the admin's DM."""
     k = report.k
-    title = t._("Reverse mentoring report: {period}", period=period_name(t, report.period))
+    title = report_title(t, report.period)
     blocks: list[Block] = [HeaderBlock(text=plain(title[:150]))]
     if report.empty:
         nothing = t._("Nobody has joined the programme yet, so there is nothing to report.")

@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 from bot.i18n import Translator
 from bot.services import enrollment, jour_fixe, pairing, privacy, reports
 from bot.services.clock import utc_now
-from bot.services.report_chart import render_chart
 from bot.slack.blocks import messages
 from bot.slack.blocks import report as report_blocks
 from bot.slack.blocks.common import Message
@@ -26,7 +25,6 @@ from bot.slack.blocks.pairing import (
     preview_message,
     schedule_modal,
 )
-from bot.slack.blocks.profile import skill_label
 from bot.slack.listeners.common import (
     deps_of,
     open_join_modal,
@@ -38,6 +36,7 @@ from bot.slack.listeners.common import (
 )
 from bot.slack.metadata import ModalMeta
 from bot.slack.posting import open_dm, upload_quietly
+from bot.slack.reporting import deliver_report
 
 log = logging.getLogger(__name__)
 
@@ -221,40 +220,17 @@ def _report(cmd: Invocation) -> None:
             k=deps.settings.mentor_report_k,
             today=user_today(cmd.context),
         )
-    labels = {s.key: skill_label(deps.catalog, s.key, cmd.t.language) for s in report.skills}
-    channel = open_dm(cmd.client, cmd.user_id)
-    notes = []
-    chart = render_chart(report, cmd.t, lambda key: labels.get(key, key))
-    stem = f"mentoring-report-{period.label}"
-    if not upload_quietly(
+    complete = deliver_report(
         cmd.client,
-        channel,
-        chart,
-        filename=f"{stem}.png",
-        title=title_of(cmd.t, period),
-        what="report chart",
+        open_dm(cmd.client, cmd.user_id),
+        cmd.t,
+        deps.catalog,
+        report,
+        csv=want_csv,
         ref=ref,
-    ):
-        notes.append(report_blocks.upload_failed(cmd.t, "chart"))
-    if want_csv and not upload_quietly(
-        cmd.client,
-        channel,
-        reports.csv_text(report, labels),
-        filename=f"{stem}.csv",
-        title=title_of(cmd.t, period),
-        what="report CSV",
-        ref=ref,
-    ):
-        notes.append(report_blocks.upload_failed(cmd.t, "csv"))
-    message = report_blocks.report_message(cmd.t, deps.catalog, report, notes=notes)
-    cmd.client.chat_postMessage(channel=channel, **message.as_kwargs())
+    )
     with deps.unit_of_work() as session:
-        reports.finish_audit(audit_id, "partial" if notes else "delivered", session=session)
-
-
-def title_of(t: Translator, period: reports.Period) -> str:
-    """The file title of a report's chart and CSV."""
-    return t._("Reverse mentoring report: {period}", period=report_blocks.period_name(t, period))
+        reports.finish_audit(audit_id, "delivered" if complete else "partial", session=session)
 
 
 def _mydata(cmd: Invocation) -> None:
