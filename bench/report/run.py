@@ -121,7 +121,7 @@ def seed(db: Database, participants: int, answers: int, seed_value: int = 7) -> 
         for p in range(1, pairs + 1):
             for n in range(per_pair):
                 jf += 1
-                day = TODAY - dt.timedelta(days=7 * n + p % 7 + 1)
+                day = occurrence(p, n)
                 yield {
                     "id": jf,
                     "pair_id": p,
@@ -133,6 +133,9 @@ def seed(db: Database, participants: int, answers: int, seed_value: int = 7) -> 
                     "created_at": created,
                 }
 
+    def occurrence(pair: int, n: int) -> dt.date:
+        return TODAY - dt.timedelta(days=7 * n + pair % 7 + 1)
+
     def polls() -> Iterator[dict[str, Any]]:
         poll = 0
         for jf in range(1, pairs * per_pair + 1):
@@ -143,6 +146,8 @@ def seed(db: Database, participants: int, answers: int, seed_value: int = 7) -> 
                     "id": poll,
                     "jour_fixe_id": jf,
                     "participant_id": person,
+                    "team_id": TEAM,
+                    "occurrence": occurrence(pair, (jf - 1) % per_pair),
                     "created_at": created,
                 }
 

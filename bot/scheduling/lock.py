@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -18,12 +19,18 @@ ADVISORY_KEY = 0x6D656E746F726274
 
 
 class LeaderLock:
-    """Held by at most one process: the advisory lock lives as long as its own connection."""
+    """Held by at most one process: the advisory lock lives as long as its own connection.
+
+    The scheduler's jobs run in several threads and each asks for the lock: one thread at a
+    time, or two of them would open two sessions and the second would find the lock "taken"
+    by its own process (and share one connection, which is not thread-safe).
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._conn: Connection | None = None
         self._file: IO[str] | None = None
+        self._guard = threading.Lock()
 
     @property
     def held(self) -> bool:
@@ -31,10 +38,11 @@ class LeaderLock:
         return self._conn is not None or self._file is not None
 
     def acquire(self) -> bool:
-        """Take the lock if it is free, or confirm we still hold it; never blocks."""
-        if self.db.engine.dialect.name == "postgresql":
-            return self._acquire_postgres()
-        return self._acquire_file()
+        """Take the lock if it is free, or confirm we still hold it; never blocks on others."""
+        with self._guard:
+            if self.db.engine.dialect.name == "postgresql":
+                return self._acquire_postgres()
+            return self._acquire_file()
 
     def _acquire_postgres(self) -> bool:
         if self._conn is not None:
@@ -88,6 +96,10 @@ class LeaderLock:
 
     def release(self) -> None:
         """Give the lock up (on shutdown), so that a standby scheduler takes over at once."""
+        with self._guard:
+            self._release()
+
+    def _release(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})

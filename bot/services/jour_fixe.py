@@ -520,7 +520,16 @@ def request_polls(
         dialect_insert(session)(Poll).on_conflict_do_nothing(
             index_elements=["jour_fixe_id", "participant_id"]
         ),
-        [{"jour_fixe_id": jf.id, "participant_id": m.id, "created_at": now} for m in members],
+        [
+            {
+                "jour_fixe_id": jf.id,
+                "participant_id": m.id,
+                "team_id": jf.pair.team_id,
+                "occurrence": jf.occurrence,
+                "created_at": now,
+            }
+            for m in members
+        ],
     )
     polls = list(session.scalars(select(Poll).where(Poll.jour_fixe_id == jf.id)))
     rows = []

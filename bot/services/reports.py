@@ -431,7 +431,7 @@ def _poll_cells(
     the outer one sums the people of each (role, department) cell. Everything else is
     added up from these few cells.
     """
-    occurrence = JourFixe.occurrence
+    occurrence = Poll.occurrence
     starts = [p.start for p in (period, *trend) if p.start is not None]
     lower = None if period.start is None else min(starts)
     upper = max(p.end for p in (period, *trend))
@@ -456,10 +456,8 @@ def _poll_cells(
         ]
     inner = (
         select(*inner_columns)
-        .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
-        .join(Pair, Pair.id == JourFixe.pair_id)
         .outerjoin(PollAnswer, PollAnswer.poll_id == Poll.id)
-        .where(Pair.team_id == team, _in_period(occurrence, span, as_date=True))
+        .where(Poll.team_id == team, _in_period(occurrence, span, as_date=True))
         .group_by(Poll.participant_id)
         .subquery()
     )
@@ -534,11 +532,9 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
                 session.scalars(
                     select(column)
                     .join(Poll, Poll.id == PollAnswer.poll_id)
-                    .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
-                    .join(Pair, Pair.id == JourFixe.pair_id)
                     .where(
-                        Pair.team_id == team,
-                        _in_period(JourFixe.occurrence, period, as_date=True),
+                        Poll.team_id == team,
+                        _in_period(Poll.occurrence, period, as_date=True),
                         func.length(column) > 0,
                     )
                     .order_by(func.random())

@@ -502,11 +502,18 @@ class Poll(Base):
     """One person's private feedback poll about one jour fixe."""
 
     __tablename__ = "poll"
-    __table_args__ = (UniqueConstraint("jour_fixe_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("jour_fixe_id", "participant_id"),
+        # Reports read a workspace's polls of a period straight from this index.
+        Index("ix_poll_team_id_occurrence", "team_id", "occurrence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jour_fixe_id: Mapped[int] = mapped_column(ForeignKey("jour_fixe.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    # Copies of the jour fixe's workspace and date (both fixed for good), for reports.
+    team_id: Mapped[str] = mapped_column(String(32))
+    occurrence: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     jour_fixe: Mapped[JourFixe] = relationship(lazy="joined")

@@ -92,7 +92,9 @@ def _old_thought(db: Database) -> int:
         s.flush()
         mentee = s.scalar(select(Participant).where(Participant.slack_user_id == "UOLDE"))
         assert mentee is not None
-        poll = Poll(jour_fixe_id=jf.id, participant_id=mentee.id)
+        poll = Poll(
+            jour_fixe_id=jf.id, participant_id=mentee.id, team_id="T1", occurrence=jf.occurrence
+        )
         s.add(poll)
         s.flush()
         s.add(PollAnswer(poll_id=poll.id, rating=5, learned="old words", keep="more of it"))

@@ -158,7 +158,12 @@ def _seed(db: Database, groups: dict[str, tuple[int, list[int]]], *, wanted: str
                 s.add(jf)
                 s.flush()
                 for who in (mentor, mentee):
-                    poll = Poll(jour_fixe_id=jf.id, participant_id=who.id)
+                    poll = Poll(
+                        jour_fixe_id=jf.id,
+                        participant_id=who.id,
+                        team_id="T0001",
+                        occurrence=jf.occurrence,
+                    )
                     s.add(poll)
                     s.flush()
                     if who is mentee and i < len(ratings):

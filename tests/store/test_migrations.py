@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from bot.store import migrate
 from bot.store.db import make_engine
@@ -50,3 +50,30 @@ def test_an_outdated_schema_is_explained_in_one_sentence(empty_database_url: str
         assert "empty" in message and "mentor-bot migrate" in message
     finally:
         engine.dispose()
+
+
+def test_polls_of_an_older_schema_get_their_workspace_and_date(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url, "0004")
+    engine = create_engine(empty_database_url)
+    with engine.begin() as conn:
+        for statement in (
+            "INSERT INTO participant (id, team_id, slack_user_id, role, languages, cadence,"
+            " time_window, mentor_capacity, status, created_at, updated_at) VALUES"
+            " (1, 'T9', 'UA', 'mentor', '[]', 'weekly', 'any', 1, 'active', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP), (2, 'T9', 'UB', 'mentee', '[]', 'weekly', 'any', 1, 'active',"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO pair (id, team_id, mentor_id, mentee_id, status, created_at, language,"
+            " score, covered, cadence) VALUES (1, 'T9', 1, 2, 'active', CURRENT_TIMESTAMP, 'en',"
+            " 0, '[]', 'weekly')",
+            "INSERT INTO jour_fixe (id, pair_id, occurrence, planned_at, status, mentor_replied,"
+            " mentee_replied, created_at) VALUES (1, 1, '2026-10-07', CURRENT_TIMESTAMP,"
+            " 'met', false, false, CURRENT_TIMESTAMP)",
+            "INSERT INTO poll (id, jour_fixe_id, participant_id, created_at) VALUES"
+            " (1, 1, 2, CURRENT_TIMESTAMP)",
+        ):
+            conn.execute(text(statement))
+    migrate.upgrade(empty_database_url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT team_id, occurrence FROM poll")).one()
+    engine.dispose()
+    assert (row[0], str(row[1])) == ("T9", "2026-10-07")
