@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot.store.models import (
     JourFixe,
@@ -48,29 +48,62 @@ class Subject:
 
 def load_subjects(rows: Sequence[Outbox], *, session: Session) -> dict[int, Subject]:
     """Each row's recipient, pair, jour fixe and poll, in a few queries for the whole batch."""
+    # Nothing here needs anyone's skills: skip the extra query per batch that loads them.
+    no_skills = lazyload(Participant.skills)
     people = {
         p.id: p
         for p in session.scalars(
-            select(Participant).where(Participant.id.in_({r.participant_id for r in rows}))
+            select(Participant)
+            .where(Participant.id.in_({r.participant_id for r in rows}))
+            .options(no_skills)
         )
     }
     jf_ids = {r.subject_id for r in rows if r.kind in (OutboxKind.NUDGE, OutboxKind.CHECKIN)}
     jf_ids |= {r.subject_id for r in rows if r.kind is OutboxKind.NOTICE}
     poll_ids = {r.subject_id for r in rows if r.kind is OutboxKind.POLL}
     polls = (
-        {p.id: p for p in session.scalars(select(Poll).where(Poll.id.in_(poll_ids)))}
+        {
+            p.id: p
+            for p in session.scalars(
+                select(Poll)
+                .where(Poll.id.in_(poll_ids))
+                .options(joinedload(Poll.participant).options(no_skills), lazyload(Poll.jour_fixe))
+            )
+        }
         if poll_ids
         else {}
     )
     jf_ids |= {p.jour_fixe_id for p in polls.values()}
     meetings = (
-        {j.id: j for j in session.scalars(select(JourFixe).where(JourFixe.id.in_(jf_ids)))}
+        {
+            j.id: j
+            for j in session.scalars(
+                select(JourFixe)
+                .where(JourFixe.id.in_(jf_ids))
+                .options(
+                    joinedload(JourFixe.pair).options(
+                        joinedload(Pair.mentor).options(no_skills),
+                        joinedload(Pair.mentee).options(no_skills),
+                    )
+                )
+            )
+        }
         if jf_ids
         else {}
     )
     pair_ids = {int(r.payload.get("pair", 0)) for r in rows if r.kind is OutboxKind.GHOST}
     pairs = (
-        {p.id: p for p in session.scalars(select(Pair).where(Pair.id.in_(pair_ids)))}
+        {
+            p.id: p
+            for p in session.scalars(
+                select(Pair)
+                .where(Pair.id.in_(pair_ids))
+                .options(
+                    joinedload(Pair.mentor).options(no_skills),
+                    joinedload(Pair.mentee).options(no_skills),
+                )
+            )
+        }
         if pair_ids
         else {}
     )

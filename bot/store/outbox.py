@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, or_, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, Table, and_, bindparam, literal_column, null, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import session_scope
@@ -86,51 +86,68 @@ def extend(
         return set(kept)
 
 
-# The one write per sent message, built once as a Core statement: the same fenced UPDATE
-# without the ORM's bulk-update path and without rebuilding the statement on every call,
-# which halves its cost (bench/dispatch, check a).
+# The one write per sent message. It runs on the driver's own connection (a psycopg
+# prepared statement, or sqlite3's statement cache), without SQLAlchemy's execution
+# machinery around it: this is the only database work between two messages, so every
+# microsecond is one the sender waits (bench/dispatch, check a). Compiled once from Core,
+# so that column names and the dialect's placeholders come from the model.
 _OUTBOX: Table = Base.metadata.tables["outbox"]
 _MARK_SENT = (
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id == bindparam("row_id", type_=_OUTBOX.c.id.type),
         _OUTBOX.c.lease_owner == bindparam("owner", type_=_OUTBOX.c.lease_owner.type),
-        _OUTBOX.c.status == OutboxStatus.SENDING,
+        _OUTBOX.c.status == literal_column(f"'{OutboxStatus.SENDING.value}'"),
     )
     .values(
-        status=OutboxStatus.SENT,
+        status=literal_column(f"'{OutboxStatus.SENT.value}'"),
         sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
         channel_id=bindparam("channel", type_=_OUTBOX.c.channel_id.type),
         message_ts=bindparam("ts", type_=_OUTBOX.c.message_ts.type),
-        lease_owner=None,
-        lease_until=None,
-        last_error=None,
+        lease_owner=null(),
+        lease_until=null(),
+        last_error=null(),
     )
     .returning(_OUTBOX.c.id)
 )
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class Marker:
-    """Marks sent rows over one connection of its own, in autocommit.
+    """Marks sent rows over one driver connection of its own, in autocommit.
 
     The fenced UPDATE is a single statement, atomic by itself, so it needs no transaction
-    around it: one round trip per message instead of five (pool ping, BEGIN, UPDATE, COMMIT).
-    On PostgreSQL the session does not wait for the WAL flush: a crash of the bot loses
-    nothing committed; only a crash of the database server could forget the last fraction
-    of a second of marks, and those few messages would be sent again.
+    around it: one round trip per message. On PostgreSQL the session does not wait for the
+    WAL flush: a crash of the bot loses nothing committed; only a crash of the database
+    server could forget the last fraction of a second of marks, and those few messages
+    would be sent again.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._conn: Connection | None = None
+        self._raw: Any = None
+        dialect = engine.dialect
+        compiled = _MARK_SENT.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self._sql = str(compiled)
+        self._order = list(compiled.positiontup or [])
+        self._at = _OUTBOX.c.sent_at.type.bind_processor(dialect) or _same
+        self._postgres = dialect.name == "postgresql"
 
-    def _connection(self) -> Connection:
-        if self._conn is None:
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text("SET synchronous_commit TO OFF"))
-            self._conn = conn
-        return self._conn
+    def _cursor(self) -> Any:
+        if self._raw is None:
+            raw = self.engine.raw_connection()
+            driver: Any = raw.driver_connection
+            raw.detach()  # never handed back to the pool in autocommit
+            if self._postgres:
+                driver.autocommit = True
+                driver.execute("SET synchronous_commit TO OFF")
+            else:
+                driver.isolation_level = None  # sqlite3: autocommit
+            self._raw = driver
+        return self._raw.cursor()
 
     def mark_sent(
         self,
@@ -142,26 +159,42 @@ class Marker:
         message_ts: str | None,
     ) -> bool:
         """Complete a row we sent; False if the lease was no longer ours."""
-        params = {
+        values = {
             "row_id": row_id,
             "owner": owner,
-            "at": now,
+            "at": self._at(now),
             "channel": channel_id,
             "ts": message_ts,
         }
+        params: Any = [values[k] for k in self._order] if self._order else values
         try:
-            done = self._connection().execute(_MARK_SENT, params).scalar()
-        except DBAPIError:
+            done = self._execute(params)
+        except self._errors():
             # A dropped connection: once more on a fresh one (the update is idempotent).
             self.close()
-            done = self._connection().execute(_MARK_SENT, params).scalar()
+            done = self._execute(params)
         return done is not None
 
+    def _execute(self, params: Any) -> Any:
+        cursor = self._cursor()
+        try:
+            if self._postgres:
+                cursor.execute(self._sql, params, prepare=True)
+            else:
+                cursor.execute(self._sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def _errors(self) -> type[Exception]:
+        error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        return error
+
     def close(self) -> None:
-        """Give the connection back."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        """Close the connection."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
 
 
 def finish(
