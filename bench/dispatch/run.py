@@ -37,7 +37,7 @@ import slack_sdk
 import sqlalchemy
 from common import PG_URL, insert_chunked, scratch_database, wipe
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, load_settings
@@ -262,6 +262,10 @@ def seed_due(db: Database, users: list[str], dm: dict[str, str] | None, count: i
             if member in nudged
         ]
         insert_chunked(conn, Outbox, nudges)
+    # A live database has statistics (autovacuum keeps them); a table bulk-loaded a moment
+    # ago has none, and its first plans are guesses.
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
     return len(nudges)
 
 
