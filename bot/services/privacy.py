@@ -129,8 +129,12 @@ def export(participant: Participant, *, session: Session) -> dict[str, Any]:
             for r in session.scalars(select(RepairRequest).where(RepairRequest.requested_by == pid))
         ],
         "match_round": rounds,
+        # Whether the partner reacted is about the partner: only the person's own flag.
         "jour_fixe": [
-            _row(j)
+            dict(
+                _row(j, "mentor_replied", "mentee_replied"),
+                you_replied=j.mentor_replied if j.pair.mentor_id == pid else j.mentee_replied,
+            )
             for j in session.scalars(
                 select(JourFixe)
                 .where(JourFixe.pair_id.in_(pair_ids))

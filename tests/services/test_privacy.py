@@ -64,6 +64,24 @@ def _anna_with_everything(db: Database) -> tuple[int, int]:
         return anna.id, pair_id
 
 
+def test_the_export_holds_the_persons_own_answers_and_nothing_about_the_partner(
+    db: Database,
+) -> None:
+    _anna_with_everything(db)
+    with db.sessions() as s:
+        anna = s.scalar(select(Participant).where(Participant.slack_user_id == "UANNA"))
+        assert anna is not None
+        data = privacy.export(anna, session=s)
+    assert [a["learned"] for a in data["poll_answer"]] == ["secret-prompting-trick"]
+    assert "partner-note" not in str(data)
+    (meeting,) = data["jour_fixe"]
+    assert meeting["you_replied"] is True
+    assert "mentee_replied" not in meeting and "mentor_replied" not in meeting
+    assert data["pair"][0]["partner"] == "UBERND"
+    assert data["blocked_user"] == ["UCARLA"]
+    assert data["report_audit"][0]["outcome"] == "refused"
+
+
 def test_erasing_a_person_leaves_no_row_that_references_them(db: Database) -> None:
     anna_id, _ = _anna_with_everything(db)
     with db.sessions.begin() as s:
