@@ -48,6 +48,8 @@ THEMES_SAMPLE = 200
 TREND_PERIODS = 4
 TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
 NO_DEPARTMENT = ""
+DAY_PERIODS = {"30d": 30, "90d": 90}
+FIRST_YEAR = 2000
 
 
 class PeriodError(ValueError):
@@ -99,27 +101,33 @@ def _quarter_label(start: dt.date) -> str:
 
 
 def parse_period(text: str, today: dt.date) -> Period:
-    """`30d` (default), `90d`, `2026-Q3`, `2026-10` or `all`; anything else is a PeriodError."""
+    """`30d` (default), `90d`, `2026-Q3`, `2026-10` or `all`; anything else is a PeriodError.
+
+    Only these two day counts: reports for 30 and 31 days would differ by one day's ratings.
+    """
     given = text.strip().lower() or "30d"
     tomorrow = today + dt.timedelta(days=1)
-    if match := re.fullmatch(r"(\d{1,4})d", given):
-        days = int(match.group(1))
-        if not 1 <= days <= 3660:
-            raise PeriodError(text, "unknown")
-        return Period(f"{days}d", "days", tomorrow - dt.timedelta(days=days), tomorrow)
+    if given in DAY_PERIODS:
+        days = DAY_PERIODS[given]
+        return Period(given, "days", tomorrow - dt.timedelta(days=days), tomorrow)
     if given == "all":
         return Period("all", "all", None, tomorrow)
-    if match := re.fullmatch(r"(\d{4})-q([1-4])", given):
-        start = dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
-        period = Period(_quarter_label(start), "quarter", start, _add_months(start, 3))
-    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", given):
-        year, month = int(match.group(1)), int(match.group(2))
-        if not 1 <= month <= 12 or year < 2000:
-            raise PeriodError(text, "unknown")
-        start = dt.date(year, month, 1)
-        period = Period(f"{start:%Y-%m}", "month", start, _add_months(start, 1))
-    else:
+    quarter = re.fullmatch(r"(\d{4})-q([1-4])", given)
+    month = re.fullmatch(r"(\d{4})-(\d{1,2})", given)
+    found = quarter or month
+    year = int(found.group(1)) if found else 0
+    if not FIRST_YEAR <= year <= today.year + 1:
         raise PeriodError(text, "unknown")
+    if quarter:
+        start = dt.date(year, 3 * int(quarter.group(2)) - 2, 1)
+        period = Period(_quarter_label(start), "quarter", start, _add_months(start, 3))
+    else:
+        assert month is not None
+        number = int(month.group(2))
+        if not 1 <= number <= 12:
+            raise PeriodError(text, "unknown")
+        start = dt.date(year, number, 1)
+        period = Period(f"{start:%Y-%m}", "month", start, _add_months(start, 1))
     if period.start is not None and period.start > today:
         raise PeriodError(text, "future")
     return period
@@ -150,16 +158,17 @@ class Slice:
     figures: Mapping[str, Any] | None
 
 
-def suppress(counts: Mapping[str, int], k: int) -> set[str]:
+def suppress(counts: Mapping[str, int], k: int, forced: Iterable[str] = ()) -> set[str]:
     """The slices to hide so that no slice, nor the total minus the visible ones, is below k.
 
-    1. Every slice with 0 < respondents < k is hidden (primary suppression).
+    1. Every slice with 0 < respondents < k is hidden (primary suppression), and so is every
+       slice in `forced` (one that holds a small cell of a finer table).
     2. Complementary suppression: while the hidden slices are a single slice, or together
        hold fewer than k respondents, the smallest visible slice is hidden too. The hidden
        remainder (total minus the visible slices) is then at least k people in at least two
        slices, so it reveals no hidden slice.
     """
-    hidden = {key for key, n in counts.items() if 0 < n < k}
+    hidden = {key for key, n in counts.items() if 0 < n < k or (n > 0 and key in forced)}
     visible = sorted(
         (key for key, n in counts.items() if key not in hidden and n > 0),
         key=lambda key: (counts[key], key),
@@ -170,11 +179,11 @@ def suppress(counts: Mapping[str, int], k: int) -> set[str]:
 
 
 def _breakdown(
-    rows: Iterable[tuple[str, int, Mapping[str, Any]]], k: int
+    rows: Iterable[tuple[str, int, Mapping[str, Any]]], k: int, forced: Iterable[str] = ()
 ) -> tuple[list[Slice], bool]:
     """Slices with hidden figures where `suppress` says so; True if any slice was hidden."""
     rows = [row for row in rows if row[1] > 0]  # a slice nobody answered in is no slice
-    hidden = suppress({key: n for key, n, _ in rows}, k)
+    hidden = suppress({key: n for key, n, _ in rows}, k, forced)
     slices = [
         Slice(key, n, None if key in hidden else figures)
         for key, n, figures in sorted(rows, key=lambda r: r[0])
@@ -289,7 +298,9 @@ def _in_period(column: Any, period: Period, *, as_date: bool = False) -> Any:
 
 
 def _enrolled_at_end(period: Period) -> Any:
-    return and_(Participant.status != Status.LEFT, Participant.created_at < _instant(period.end))
+    end = _instant(period.end)
+    still_there = (Participant.status != Status.LEFT) | (Participant.left_at >= end)
+    return and_(still_there, Participant.created_at < end)
 
 
 def _participation(report: Report, session: Session) -> None:
@@ -502,8 +513,17 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
     report.polls = sum(c.polls for c in cells)
     report.respondents = everyone.respondents
     report.ratings = everyone if everyone.respondents >= k else None
+    texts = {
+        name: (sum(c.texts[name][0] for c in cells), sum(c.texts[name][1] for c in cells))
+        for name in TEXT_FIELDS
+    }
+    report.comments = {name: n for name, (n, _) in texts.items()}
     if report.ratings is None:
-        return  # no breakdown of what is too small to show as a whole
+        return  # no breakdown, and no comments, of what is too small to show as a whole
+    # Role and department are two views of the same role x department cells: a slice that
+    # holds a cell below k is hidden in both, or one view minus the other would show that
+    # cell (six mentors in IT, one mentee in IT: "IT" minus "mentors" is the mentee).
+    small = [c for c in cells if 0 < c.respondents < k]
     for attribute, target in (("role", "by_role"), ("department", "by_department")):
         groups: dict[str, list[_Cell]] = {}
         for cell in cells:
@@ -514,14 +534,10 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
                 for name, ratings in ((n, _ratings_of(g)) for n, g in groups.items())
             ),
             k,
+            forced={getattr(c, attribute) for c in small},
         )
         setattr(report, target, slices)
         setattr(report, f"{target}_hidden", hidden)
-    texts = {
-        name: (sum(c.texts[name][0] for c in cells), sum(c.texts[name][1] for c in cells))
-        for name in TEXT_FIELDS
-    }
-    report.comments = {name: n for name, (n, _) in texts.items()}
     shuffle = random.SystemRandom().shuffle
     for name, (n, authors) in texts.items():
         if n >= THEMES_MIN and authors >= k:

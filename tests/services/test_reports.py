@@ -23,6 +23,7 @@ from bot.store.models import (
     PollAnswer,
     Role,
     SkillKind,
+    Status,
 )
 
 TODAY = dt.date(2026, 12, 1)
@@ -49,7 +50,11 @@ def test_every_period_form_is_understood(
     assert (period.label, period.start, period.end) == (label, start, end)
 
 
-@pytest.mark.parametrize("given", ["last month", "2026-13", "2026-Q5", "0d", "-3d", "1999-01"])
+@pytest.mark.parametrize(
+    "given",
+    # 31d would differ from 30d by one day's ratings; far-off years must not crash.
+    ["last month", "2026-13", "2026-Q5", "0d", "-3d", "31d", "1999-01", "0001-Q1", "9999-12"],
+)
 def test_an_unknown_period_is_a_clear_error(given: str) -> None:
     with pytest.raises(PeriodError) as caught:
         parse_period(given, TODAY)
@@ -265,3 +270,32 @@ def test_the_csv_never_holds_a_hidden_figure(db: Database) -> None:
     assert "department:Legal" not in text
     assert "satisfaction,department:other,average,suppressed" in text
     assert text.splitlines()[0] == "section,slice,figure,value"
+
+
+def test_role_and_department_cannot_be_subtracted_from_each_other(db: Database) -> None:
+    # Six mentors in IT, one mentee in IT, five mentees on the Board: "IT" minus "mentors"
+    # (or "mentees" minus "Board") would be the lone IT mentee's rating.
+    _wipe(db)
+    _seed(db, {"IT": (1, [1]), "Board": (5, [5] * 5)})
+    with db.sessions.begin() as s:
+        mentor_polls = s.scalars(
+            select(Poll.id).join(Participant).where(Participant.role == Role.MENTOR)
+        ).all()
+        s.add_all(PollAnswer(poll_id=pid, rating=4) for pid in mentor_polls)
+    report = _report(db)
+    assert report.ratings is not None and report.ratings.respondents == 12
+    assert report.by_role == [] and report.by_role_hidden
+    assert report.by_department == [] and report.by_department_hidden
+
+
+def test_people_who_left_after_a_period_still_count_in_it(db: Database) -> None:
+    _wipe(db)
+    _seed(db, {"Sales": (6, [])})
+    with db.sessions.begin() as s:
+        someone = s.scalar(select(Participant).where(Participant.slack_user_id == "UE00001"))
+        assert someone is not None
+        someone.status = Status.LEFT
+        someone.left_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    october, november = _report(db, "2026-10"), _report(db, "2026-11")
+    assert (october.mentees, october.left) == (6, 0)
+    assert (november.mentees, november.left) == (5, 1)
