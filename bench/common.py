@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,17 +11,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy
-from sqlalchemy import JSON, Text, bindparam, cast, create_engine, func, insert, select, text
+from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import make_url
 
-from bot.services.catalog import load_catalog, sync_catalog
-from bot.store import migrate
-from bot.store.db import Database
+from bot.sandbox.databases import scratch_postgres
+from bot.services.catalog import load_catalog, migrate_and_sync
 from bot.store.models import Base
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REFERENCE_TABLES = {"skill", "skill_label"}
 CHUNK = 20_000
 
 
@@ -32,39 +27,12 @@ def scratch_database(kind: str, pg_url: str, workdir: Path) -> Iterator[str]:
     """A migrated, empty database: an SQLite file, or a PostgreSQL database dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        _migrate(url)
+        migrate_and_sync(url, load_catalog())
         yield url
         return
-    base = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"mentor_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = base.set(database=name).render_as_string(hide_password=False)
-        _migrate(url)
+    with scratch_postgres(pg_url, "mentor_bench") as url:
+        migrate_and_sync(url, load_catalog())
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _migrate(url: str) -> None:
-    """What `mentor-bot migrate` does: the schema, then the shipped skill catalog."""
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.sessions.begin() as session:
-        sync_catalog(load_catalog(), session=session)
-    db.dispose()
-
-
-def wipe(db: Database) -> None:
-    """Delete everything but the skill catalog."""
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
 
 
 def insert_chunked(conn: sqlalchemy.Connection, model: type[Base], rows: list[dict]) -> None:

@@ -26,7 +26,7 @@ from bot.services.catalog import (
     CatalogError,
     catalog_in_sync,
     load_catalog,
-    sync_catalog,
+    migrate_and_sync,
 )
 from bot.store import migrate as migrations
 from bot.store.db import Database
@@ -72,13 +72,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring the schema to the newest revision and the skill catalog to the configured one."""
     settings = load_database_settings()
     catalog = load_catalog(settings.mentor_skills_file)
-    migrations.upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        with db.sessions.begin() as session:
-            sync_catalog(catalog, session=session)
-    finally:
-        db.dispose()
+    migrate_and_sync(settings.database_url, catalog)
     print(
         f"mentor-bot: database is at revision {migrations.head_revision()}, "
         f"skill catalog has {len(catalog.skills)} skills"

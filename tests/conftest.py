@@ -7,7 +7,6 @@ session then works in a database of its own that is dropped at the end.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,15 +16,12 @@ from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.config import Settings, load_settings
-from bot.services.catalog import load_catalog, sync_catalog
-from bot.store import migrate
+from bot.sandbox.databases import scratch_postgres, wipe
+from bot.services.catalog import load_catalog, migrate_and_sync
 from bot.store.db import Database
-from bot.store.models import Base
 from bot.web import WebApp
 
 if TYPE_CHECKING:
@@ -34,31 +30,10 @@ if TYPE_CHECKING:
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 TEAM = "T0001"
-# Tables holding reference data that the app itself syncs; everything else is wiped per test.
-REFERENCE_TABLES = {"skill", "skill_label"}
-
-
-def _postgres_test_url(base_url: str) -> Iterator[str]:
-    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"mentor_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _migrate_and_sync(url: str) -> None:
-    """What `mentor-bot migrate` does: the schema, then the shipped skill catalog."""
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.sessions.begin() as session:
-        sync_catalog(load_catalog(), session=session)
-    db.dispose()
+    migrate_and_sync(url, load_catalog())
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +41,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for this test session."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgres"):
-        gen = _postgres_test_url(base)
-        url = next(gen)
-        _migrate_and_sync(url)
-        yield url
-        next(gen, None)
+        with scratch_postgres(base, "mentor_test") as url:
+            _migrate_and_sync(url)
+            yield url
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         _migrate_and_sync(url)
@@ -82,7 +55,8 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """A brand-new, empty database on the backend under test (for migration tests)."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgres"):
-        yield from _postgres_test_url(base)
+        with scratch_postgres(base, "mentor_test") as url:
+            yield url
     else:
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
 
@@ -92,10 +66,7 @@ def db(database_url: str) -> Iterator[Database]:
     """The session database, emptied of everything but reference data after each test."""
     database = Database(database_url)
     yield database
-    with database.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
+    wipe(database)
     database.dispose()
 
 

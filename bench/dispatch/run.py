@@ -35,12 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import slack_sdk
 import sqlalchemy
-from common import PG_URL, insert_chunked, scratch_database, wipe
+from common import PG_URL, insert_chunked, scratch_database
 from slack_sdk import WebClient
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, load_settings
+from bot.sandbox.databases import wipe
 from bot.scheduling import dispatch_client, make_dispatcher, plan_pass, timing_from
 from bot.scheduling.dispatcher import Dispatcher, DispatchStats, Pacer
 from bot.services import reminders

@@ -167,7 +167,6 @@ class Dispatcher:
         """
         stats = DispatchStats()
         budget_used: Counter[int] = Counter()
-        self._marker = outbox.Marker(self.db.engine)
         try:
             return self._run(now, ids, stop, max_rows, stats, budget_used)
         finally:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.store import migrate
+from bot.store.db import Database
 from bot.store.models import Skill, SkillLabel
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "data" / "skills.toml"
@@ -152,6 +154,17 @@ def sync_catalog(catalog: CatalogDef, *, session: Session) -> None:
     for retired in existing.values():
         retired.active = False
     session.flush()
+
+
+def migrate_and_sync(database_url: str, catalog: CatalogDef) -> None:
+    """What `mentor-bot migrate` does: the schema to head, then the skill catalog to `catalog`."""
+    migrate.upgrade(database_url)
+    db = Database(database_url)
+    try:
+        with db.sessions.begin() as session:
+            sync_catalog(catalog, session=session)
+    finally:
+        db.dispose()
 
 
 def catalog_in_sync(catalog: CatalogDef, *, session: Session) -> bool:

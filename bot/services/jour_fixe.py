@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Subquery,
     Table,
     Text,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -362,29 +364,51 @@ def close_stale(
     return stats
 
 
-def _last_closed(pair_id: int, *, session: Session) -> list[JourFixe]:
-    return list(
-        session.scalars(
-            select(JourFixe)
-            .where(JourFixe.pair_id == pair_id, JourFixe.status.not_in(OPEN_STATUSES))
-            .order_by(JourFixe.occurrence.desc())
-            .limit(STREAK)
-        )
-    )
-
-
 def is_at_risk(pair_id: int, *, session: Session) -> bool:
     """Whether the pair's last three jour fixes were all missed."""
-    last = _last_closed(pair_id, session=session)
-    return len(last) == STREAK and all(j.status is MeetingStatus.MISSED for j in last)
+    pair = session.get(Pair, pair_id)
+    if pair is None:
+        return False
+    query = pairs_at_risk_query(pair.team_id, pair_id=pair_id)
+    return session.scalar(select(query.c.pair_id)) is not None
+
+
+def pairs_at_risk_query(team_id: str, *, pair_id: int | None = None) -> Subquery:
+    """Active pairs of a workspace whose last STREAK closed jour fixes were all missed.
+
+    One window query for the whole workspace (HR counts them; reports never list them).
+    """
+    ranked = (
+        select(
+            JourFixe.pair_id,
+            JourFixe.status,
+            func.row_number()
+            .over(partition_by=JourFixe.pair_id, order_by=JourFixe.occurrence.desc())
+            .label("n"),
+        )
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .where(
+            Pair.team_id == team_id,
+            Pair.status == PairStatus.ACTIVE,
+            JourFixe.status.not_in(OPEN_STATUSES),
+            *([JourFixe.pair_id == pair_id] if pair_id is not None else []),
+        )
+        .subquery()
+    )
+    missed = case((ranked.c.status == MeetingStatus.MISSED.value, 1), else_=0)
+    return (
+        select(ranked.c.pair_id)
+        .where(ranked.c.n <= STREAK)
+        .group_by(ranked.c.pair_id)
+        .having(func.count() == STREAK, func.sum(missed) == STREAK)
+        .subquery()
+    )
 
 
 def pairs_at_risk(team_id: str, *, session: Session) -> list[int]:
-    """Active pairs of a workspace whose last three jour fixes were all missed."""
-    ids = session.scalars(
-        select(Pair.id).where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE)
-    )
-    return [pid for pid in ids if is_at_risk(pid, session=session)]
+    """The ids of `pairs_at_risk_query`, in id order."""
+    query = pairs_at_risk_query(team_id)
+    return list(session.scalars(select(query.c.pair_id).order_by(query.c.pair_id)))
 
 
 def _after_miss(

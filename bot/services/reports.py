@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.services.jour_fixe import OPEN_STATUSES, STREAK
+from bot.services.jour_fixe import pairs_at_risk_query
 from bot.store.models import (
     JourFixe,
     MeetingStatus,
@@ -151,11 +151,11 @@ def trend_periods(period: Period, today: dt.date) -> list[Period]:
 
 @dataclass(frozen=True)
 class Slice:
-    """One group of a breakdown: its size in respondents and its figures (None if hidden)."""
+    """One visible group of a breakdown: its size in respondents and its figures."""
 
     key: str
     respondents: int
-    figures: Mapping[str, Any] | None
+    figures: Mapping[str, Any]
 
 
 def suppress(counts: Mapping[str, int], k: int, forced: Iterable[str] = ()) -> set[str]:
@@ -185,7 +185,7 @@ def _breakdown(
     rows = [row for row in rows if row[1] > 0]  # a slice nobody answered in is no slice
     hidden = suppress({key: n for key, n, _ in rows}, k, forced)
     slices = [
-        Slice(key, n, None if key in hidden else figures)
+        Slice(key, n, figures)
         for key, n, figures in sorted(rows, key=lambda r: r[0])
         if key not in hidden
     ]
@@ -203,15 +203,6 @@ class Ratings:
     answers: int
     distribution: tuple[int, int, int, int, int]
     average: float
-
-    @classmethod
-    def from_row(cls, row: Any) -> Ratings:
-        """From the aggregate columns r1..r5, respondents and rated."""
-        r1, r2, r3, r4, r5 = (int(getattr(row, f"r{n}") or 0) for n in range(1, 6))
-        dist = (r1, r2, r3, r4, r5)
-        answers = sum(dist)
-        total = sum((i + 1) * n for i, n in enumerate(dist))
-        return cls(int(row.respondents or 0), answers, dist, total / answers if answers else 0.0)
 
 
 @dataclass(frozen=True)
@@ -333,18 +324,12 @@ def _participation(report: Report, session: Session) -> None:
     )
     department = func.coalesce(Participant.department, NO_DEPARTMENT)
     rows = session.execute(
-        select(
-            department,
-            func.count().label("people"),
-            func.count().filter(Participant.role == Role.MENTOR).label("mentors"),
-            func.count().filter(Participant.role == Role.MENTEE).label("mentees"),
-        )
+        select(department, func.count())
         .where(Participant.team_id == team, enrolled)
         .group_by(department)
     ).all()
     report.departments, report.departments_hidden = _breakdown(
-        ((str(d), int(n), {"mentors": int(m), "mentees": int(e)}) for d, n, m, e in rows),
-        report.k,
+        ((str(d), int(n), {}) for d, n in rows), report.k
     )
 
 
@@ -356,53 +341,40 @@ def _jour_fixes(team: str, period: Period) -> Any:
     )
 
 
-def _activity(team: str, period: Period, session: Session) -> tuple[dict[str, int], int]:
-    """Jour fixes by status, and how many pairs they belong to."""
-    base = _jour_fixes(team, period).subquery()
-    row = session.execute(
-        select(
-            func.count(distinct(base.c.pair_id)),
-            *(func.count().filter(base.c.status == status.value) for status in MeetingStatus),
-        )
-    ).one()
-    activity = {status.value: int(n or 0) for status, n in zip(MeetingStatus, row[1:], strict=True)}
-    return activity, int(row[0] or 0)
+def _span(periods: Sequence[Period]) -> Period:
+    """The smallest period that covers all of these."""
+    starts = [p.start for p in periods]
+    if any(start is None for start in starts):
+        return Period("span", "all", None, max(p.end for p in periods))
+    return Period(
+        "span", "days", min(s for s in starts if s is not None), max(p.end for p in periods)
+    )
+
+
+def _meetings(
+    team: str, periods: Sequence[Period], session: Session
+) -> list[tuple[dict[str, int], int]]:
+    """Per period: jour fixes by status, and how many pairs they belong to; one query."""
+    base = _jour_fixes(team, _span(periods)).subquery()
+    columns: list[Any] = []
+    for p in periods:
+        inside = _in_period(base.c.occurrence, p, as_date=True)
+        columns.append(func.count(distinct(case((inside, base.c.pair_id)))))
+        columns += [
+            func.count().filter(inside, base.c.status == status.value) for status in MeetingStatus
+        ]
+    row = [int(v or 0) for v in session.execute(select(*columns)).one()]
+    width = 1 + len(MeetingStatus)
+    out = []
+    for i in range(len(periods)):
+        pairs, *counts = row[i * width : (i + 1) * width]
+        out.append(({s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}, pairs))
+    return out
 
 
 def _rate(activity: Mapping[str, int]) -> float | None:
     decided = sum(activity[s] for s in ("met", "skipped", "missed"))
     return activity["met"] / decided if decided else None
-
-
-def count_at_risk(team: str, session: Session) -> int:
-    """Active pairs whose last STREAK closed jour fixes were all missed, counted in SQL."""
-    ranked = (
-        select(
-            JourFixe.pair_id,
-            JourFixe.status,
-            func.row_number()
-            .over(partition_by=JourFixe.pair_id, order_by=JourFixe.occurrence.desc())
-            .label("n"),
-        )
-        .join(Pair, Pair.id == JourFixe.pair_id)
-        .where(
-            Pair.team_id == team,
-            Pair.status == PairStatus.ACTIVE,
-            JourFixe.status.not_in(OPEN_STATUSES),
-        )
-        .subquery()
-    )
-    streaks = (
-        select(ranked.c.pair_id)
-        .where(ranked.c.n <= STREAK)
-        .group_by(ranked.c.pair_id)
-        .having(
-            func.count() == STREAK,
-            func.sum(case((ranked.c.status == MeetingStatus.MISSED.value, 1), else_=0)) == STREAK,
-        )
-        .subquery()
-    )
-    return int(session.scalar(select(func.count()).select_from(streaks)) or 0)
 
 
 @dataclass
@@ -443,10 +415,7 @@ def _poll_cells(
     added up from these few cells.
     """
     occurrence = Poll.occurrence
-    starts = [p.start for p in (period, *trend) if p.start is not None]
-    lower = None if period.start is None else min(starts)
-    upper = max(p.end for p in (period, *trend))
-    span = Period("span", "all" if lower is None else "days", lower, upper)
+    span = _span([period, *trend])
     main = _in_period(occurrence, period, as_date=True)
     rating = PollAnswer.rating
     inner_columns: list[Any] = [
@@ -593,29 +562,23 @@ def _met_per_week(team: str, period: Period, session: Session) -> list[tuple[dt.
     return sorted(weeks.items())
 
 
-def _trend(report: Report, periods: list[Period], cells: list[_Cell], session: Session) -> None:
-    """Joins, meetings and ratings per trend period: one query each over people and meetings."""
+def _trend(
+    report: Report,
+    periods: list[Period],
+    meetings: list[tuple[dict[str, int], int]],
+    cells: list[_Cell],
+    session: Session,
+) -> None:
+    """Joins, meetings and ratings per trend period."""
     team, k = report.team_id, report.k
     joins = session.execute(
         select(
             *(func.count().filter(_in_period(Participant.created_at, p)) for p in periods)
         ).where(Participant.team_id == team)
     ).one()
-    span = Period("span", "days", periods[0].start, periods[-1].end)
-    base = _jour_fixes(team, span).subquery()
-    meetings_columns: list[Any] = []
-    for p in periods:
-        inside = _in_period(base.c.occurrence, p, as_date=True)
-        meetings_columns.append(func.count(distinct(case((inside, base.c.pair_id)))))
-        meetings_columns += [
-            func.count().filter(inside, base.c.status == status.value) for status in MeetingStatus
-        ]
-    meetings = [int(v or 0) for v in session.execute(select(*meetings_columns)).one()]
-    width = 1 + len(MeetingStatus)
     points = []
     for i, p in enumerate(periods):
-        pairs, *counts = meetings[i * width : (i + 1) * width]
-        activity = {s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}
+        activity, pairs = meetings[i]
         shown = pairs >= k
         respondents = sum(c.trend[i][0] for c in cells)
         answers = sum(c.trend[i][1] for c in cells)
@@ -638,18 +601,23 @@ def build_report(
     """The whole report for one workspace and period, computed in the database."""
     report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
     _participation(report, session)
-    activity, pairs = _activity(team_id, period, session)
+    periods = trend_periods(period, today)
+    # The report's own period is the trend's last one, except for `all`.
+    asked = periods if periods[-1] == period else [*periods, period]
+    meetings = _meetings(team_id, asked, session)
+    activity, pairs = meetings[-1]
     if pairs >= report.k:
         report.activity = activity
         report.meeting_rate = _rate(activity)
         report.met_per_week = _met_per_week(team_id, period, session)
     if report.active_pairs >= report.k:
-        report.at_risk = count_at_risk(team_id, session)
-    periods = trend_periods(period, today)
+        report.at_risk = int(
+            session.scalar(select(func.count()).select_from(pairs_at_risk_query(team_id))) or 0
+        )
     cells = _poll_cells(team_id, period, periods, session)
     _satisfaction(report, cells, session)
     _skills(report, session)
-    _trend(report, periods, cells, session)
+    _trend(report, periods, meetings[: len(periods)], cells, session)
     return report
 
 
@@ -664,7 +632,6 @@ def csv_rows(report: Report, labels: Mapping[str, str]) -> list[Sequence[object]
     for name in ("mentors", "mentees", "active_pairs", "paused", "left", "joins"):
         rows.append(("participation", "all", name, getattr(report, name)))
     for s in report.departments:
-        assert s.figures is not None
         rows.append(("participation", f"department:{s.key or '-'}", "people", s.respondents))
     if report.departments_hidden:
         rows.append(("participation", "department:other", "people", hidden))
@@ -681,7 +648,6 @@ def csv_rows(report: Report, labels: Mapping[str, str]) -> list[Sequence[object]
         ("department", report.by_department, report.by_department_hidden),
     ):
         for s in slices:
-            assert s.figures is not None
             rows.extend(_rating_rows(f"{prefix}:{s.key or '-'}", s.figures["ratings"], hidden))
         if was_hidden:
             rows.append(("satisfaction", f"{prefix}:other", "average", hidden))

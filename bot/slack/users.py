@@ -53,9 +53,8 @@ class UserDirectory:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(user_id)
-        if hit and now - hit[0] < (
-            self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
-        ):
+        if self._fresh(hit, now):
+            assert hit is not None
             return hit[1]
         try:
             resp = self._client.users_info(user=user_id, include_locale=True)
@@ -78,14 +77,20 @@ class UserDirectory:
             self._cache[user_id] = (now, user)
         return user
 
+    def _fresh(self, hit: tuple[float, object] | None, now: float) -> bool:
+        """Whether a cached answer may be reused; a remembered failure lives shorter."""
+        if hit is None:
+            return False
+        ttl = self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
+        return now - hit[0] < ttl
+
     def group_members(self, client: WebClient, usergroup_id: str) -> frozenset[str]:
         """The user ids in a Slack user group (usergroups.users.list), cached; empty on error."""
         now = time.monotonic()
         with self._lock:
             hit = self._groups.get(usergroup_id)
-        if hit and now - hit[0] < (
-            self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
-        ):
+        if self._fresh(hit, now):
+            assert hit is not None
             return hit[1] or frozenset()
         try:
             resp = client.usergroups_users_list(usergroup=usergroup_id)

@@ -26,12 +26,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.sandbox import Call, FakeSlack, SlackUser
+from bot.sandbox.databases import wipe
 from bot.scheduling import plan_pass, timing_from
 from bot.scheduling.lock import ADVISORY_KEY
 from bot.services import jour_fixe as jour_fixes
 from bot.store.db import Database
 from bot.store.models import (
-    Base,
     Cadence,
     JourFixe,
     Outbox,
@@ -40,7 +40,7 @@ from bot.store.models import (
     Pair,
     Participant,
 )
-from tests.conftest import BOT_TOKEN, REFERENCE_TABLES, TEAM, make_settings, record_stand_in
+from tests.conftest import BOT_TOKEN, TEAM, make_settings, record_stand_in
 from tests.test_cli import run_cli
 
 # Wednesday 2 December 2026; every pair meets on Wednesdays at 15:00 in Berlin (14:00 UTC),
@@ -93,13 +93,6 @@ class Scratch:
         return self.logs[proc.pid].read_text(encoding="utf-8")
 
 
-def _wipe(db: Database) -> None:
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
-
-
 @pytest.fixture
 def scratch(tmp_path: Path, database_url: str) -> Iterator[Scratch]:
     """Like test_cli's `env`: SQLite gets a file of its own, PostgreSQL the session database
@@ -126,7 +119,7 @@ def scratch(tmp_path: Path, database_url: str) -> Iterator[Scratch]:
         assert migrated.returncode == 0, migrated.stderr
         box = Scratch(env=env, db=Database(url), fake=fake, cwd=tmp_path)
         if postgres:
-            _wipe(box.db)
+            wipe(box.db)
         yield box
     finally:
         for proc in box.procs if box else []:
@@ -136,7 +129,7 @@ def scratch(tmp_path: Path, database_url: str) -> Iterator[Scratch]:
         fake.stop()
         if box is not None:
             if postgres:
-                _wipe(box.db)
+                wipe(box.db)
             box.db.dispose()
     record_stand_in(fake)
     fake.assert_no_violations()

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
+from bot.sandbox.databases import wipe
 from bot.services import reports
 from bot.services.reports import PeriodError, build_report, parse_period, suppress
 from bot.store.db import Database
 from bot.store.models import (
-    Base,
     JourFixe,
     MeetingStatus,
     Pair,
@@ -101,13 +101,6 @@ def test_no_hidden_slice_can_be_derived_by_differencing(counts: dict[str, int]) 
 # --------------------------------------------------------------------------- the report
 
 
-def _wipe(db: Database) -> None:
-    with db.sessions.begin() as s:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in ("skill", "skill_label"):
-                s.execute(delete(table))
-
-
 def _seed(db: Database, groups: dict[str, tuple[int, list[int]]], *, wanted: str = "") -> None:
     """Per department: how many pairs, and the ratings their mentees gave (one per pair)."""
     created = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
@@ -187,7 +180,7 @@ def _report(db: Database, period: str = "2026-10") -> reports.Report:
 def test_a_department_with_k_minus_1_respondents_is_hidden_and_not_derivable(
     db: Database,
 ) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (6, [5] * 6), "Finance": (5, [2] * 5), "Legal": (4, [1] * 4)})
     report = _report(db)
     assert report.ratings is not None and report.ratings.respondents == 15
@@ -206,7 +199,7 @@ def test_a_department_with_k_minus_1_respondents_is_hidden_and_not_derivable(
 
 
 def test_by_role_a_role_below_k_hides_both(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (6, [4] * 6)})
     report = _report(db)
     assert report.ratings is not None and report.ratings.respondents == 6
@@ -226,7 +219,7 @@ def test_by_role_a_role_below_k_hides_both(db: Database) -> None:
 
 
 def test_fewer_than_k_respondents_in_all_show_no_ratings_at_all(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (6, [5, 5, 5, 5])})
     report = _report(db)
     assert report.respondents == 4
@@ -235,7 +228,7 @@ def test_fewer_than_k_respondents_in_all_show_no_ratings_at_all(db: Database) ->
 
 
 def test_activity_skills_comments_and_an_empty_programme(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     empty = _report(db)
     assert empty.empty and empty.activity is None and empty.ratings is None
     _seed(db, {"Sales": (10, [3] * 10)}, wanted="ai_assistants")
@@ -256,14 +249,14 @@ def test_activity_skills_comments_and_an_empty_programme(db: Database) -> None:
 
 
 def test_nine_comments_are_only_counted(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (9, [3] * 9)})
     report = _report(db)
     assert report.comments["learned"] == 9 and report.themes == {}
 
 
 def test_the_csv_never_holds_a_hidden_figure(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (6, [5] * 6), "Legal": (4, [1] * 4)})
     report = _report(db)
     text = reports.csv_text(report, {})
@@ -275,7 +268,7 @@ def test_the_csv_never_holds_a_hidden_figure(db: Database) -> None:
 def test_role_and_department_cannot_be_subtracted_from_each_other(db: Database) -> None:
     # Six mentors in IT, one mentee in IT, five mentees on the Board: "IT" minus "mentors"
     # (or "mentees" minus "Board") would be the lone IT mentee's rating.
-    _wipe(db)
+    wipe(db)
     _seed(db, {"IT": (1, [1]), "Board": (5, [5] * 5)})
     with db.sessions.begin() as s:
         mentor_polls = s.scalars(
@@ -289,7 +282,7 @@ def test_role_and_department_cannot_be_subtracted_from_each_other(db: Database) 
 
 
 def test_people_who_left_after_a_period_still_count_in_it(db: Database) -> None:
-    _wipe(db)
+    wipe(db)
     _seed(db, {"Sales": (6, [])})
     with db.sessions.begin() as s:
         someone = s.scalar(select(Participant).where(Participant.slack_user_id == "UE00001"))

@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.sandbox import FakeSlack, SlackSim, SlackUser
+from bot.sandbox.databases import wipe
 from bot.store.db import Database
 from bot.store.models import ReportAudit
 from bot.web import WebApp
 from tests.conftest import SIGNING_SECRET, RunningApp, make_settings, serve
 from tests.helpers import make_pair, text_of
-from tests.services.test_reports import _seed, _wipe
+from tests.services.test_reports import _seed
 
 HR = "UHRADMIN"
 
@@ -56,7 +57,7 @@ def _uploaded(app: RunningApp) -> dict[str, bytes]:
 
 
 def test_an_hr_admin_gets_the_report_a_chart_and_a_csv_in_their_dm(running: RunningApp) -> None:
-    _wipe(running.db)
+    wipe(running.db)
     _seed(running.db, {"Sales": (6, [5] * 6), "Finance": (5, [3] * 5), "Legal": (4, [1] * 4)})
     ack = _command(running, HR, "report 2026-10 csv")
     assert "Preparing the report for 2026-10" in text_of(ack)
@@ -79,7 +80,7 @@ def test_an_hr_admin_gets_the_report_a_chart_and_a_csv_in_their_dm(running: Runn
 def test_a_normal_user_is_refused_nothing_is_computed_and_the_attempt_is_logged(
     running: RunningApp,
 ) -> None:
-    _wipe(running.db)
+    wipe(running.db)
     _seed(running.db, {"Sales": (6, [5] * 6)})
     refusal = text_of(_command(running, "UM00001", "report all"))
     assert "only for the programme's HR admins" in refusal
@@ -89,7 +90,7 @@ def test_a_normal_user_is_refused_nothing_is_computed_and_the_attempt_is_logged(
 
 
 def test_a_failed_upload_still_delivers_the_text_and_says_so(running: RunningApp) -> None:
-    _wipe(running.db)
+    wipe(running.db)
     running.fake.fail_next("files.getUploadURLExternal", error="internal_error")
     _command(running, HR, "report")
     report = text_of(_report_post(running))
@@ -132,7 +133,7 @@ def with_hr_group(fake_slack: FakeSlack, db: Database, database_url: str) -> Ite
 
 def test_members_of_the_hr_user_group_may_run_reports(with_hr_group: RunningApp) -> None:
     app = with_hr_group
-    _wipe(app.db)
+    wipe(app.db)
     app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
     assert "Preparing the report" in text_of(_command(app, "UGRETA", "report 90d"))
     assert "Reverse mentoring report" in text_of(_report_post(app))

@@ -138,14 +138,12 @@ def report_message(
         ]
         role_names = {"mentor": t._("Mentors"), "mentee": t._("Mentees")}
         for s in report.by_role:
-            assert s.figures is not None
             line = _ratings_line(t, s.figures["ratings"])
             satisfaction.append(f"• {role_names.get(s.key, s.key)}: {line}")
         if report.by_role_hidden:
             hidden = t._("By role: hidden (fewer than {k} people in a role)", k=k)
             satisfaction.append("• " + hidden)
         for s in report.by_department[:DEPARTMENTS_SHOWN]:
-            assert s.figures is not None
             satisfaction.append(
                 f"• {_department(t, s.key)}: {_ratings_line(t, s.figures['ratings'])}"
             )
@@ -272,6 +270,11 @@ def upload_failed(t: Translator, what: Literal["chart", "csv"]) -> str:
 def mydata_on_its_way(t: Translator) -> Message:
     """The ephemeral answer to `/mentor mydata`."""
     return notice(t._("I'm sending you everything stored about you as a JSON file in your DM."))
+
+
+def mydata_title(t: Translator) -> str:
+    """The title of the exported file."""
+    return t._("Your data in the reverse mentoring programme")
 
 
 def mydata_message(t: Translator) -> str:

@@ -190,35 +190,30 @@ def _report(cmd: Invocation) -> None:
     words = cmd.args.split()
     want_csv = any(w.lower() == "csv" for w in words)
     given = " ".join(w for w in words if w.lower() != "csv")
-    if not deps.is_hr_admin(cmd.user_id, cmd.client):
+
+    def audit(outcome: str) -> int:
         with deps.unit_of_work() as session:
-            reports.audit_request(
-                cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="refused", session=session
+            return reports.audit_request(
+                cmd.team_id, cmd.user_id, given, csv=want_csv, outcome=outcome, session=session
             )
+
+    if not deps.is_hr_admin(cmd.user_id, cmd.client):
+        audit("refused")
         log.warning("Refused /mentor report for a non-admin [ref=%s]", ref)
         cmd.reply(report_blocks.not_allowed_report(cmd.t))
         return
+    today = user_today(cmd.context)
     try:
-        period = reports.parse_period(given, user_today(cmd.context))
+        period = reports.parse_period(given, today)
     except reports.PeriodError as exc:
-        with deps.unit_of_work() as session:
-            reports.audit_request(
-                cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="bad_period", session=session
-            )
+        audit("bad_period")
         cmd.reply(report_blocks.period_problem(cmd.t, exc))
         return
-    with deps.unit_of_work() as session:
-        audit_id = reports.audit_request(
-            cmd.team_id, cmd.user_id, given, csv=want_csv, outcome="requested", session=session
-        )
+    audit_id = audit("requested")
     cmd.reply(report_blocks.report_on_its_way(cmd.t, period, csv=want_csv))
     with deps.unit_of_work() as session:
         report = reports.build_report(
-            cmd.team_id,
-            period,
-            session=session,
-            k=deps.settings.mentor_report_k,
-            today=user_today(cmd.context),
+            cmd.team_id, period, session=session, k=deps.settings.mentor_report_k, today=today
         )
     complete = deliver_report(
         cmd.client,
@@ -249,7 +244,7 @@ def _mydata(cmd: Invocation) -> None:
         channel,
         json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True),
         filename="mentor-bot-my-data.json",
-        title=cmd.t._("Your data in the reverse mentoring programme"),
+        title=report_blocks.mydata_title(cmd.t),
         comment=report_blocks.mydata_message(cmd.t),
         what="data export",
         ref=cmd.context.get("correlation_id"),
