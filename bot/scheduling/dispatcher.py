@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -46,6 +47,10 @@ STALE_CHANNEL = frozenset({"channel_not_found", "not_in_channel", "is_archived"}
 MAX_BACKOFF = 300.0
 # Rows claimed (and prepared) at once: fewer, larger claims cost less per message.
 BATCH_MAX = 250
+# While sending, the GIL changes hands at least this often (Python's default is 5 ms): when
+# Slack or the database answers the sender, it must not wait behind the thread preparing
+# the next batch for longer than a message takes.
+SENDER_SWITCH_INTERVAL = 0.0005
 
 
 class Pacer:
@@ -101,6 +106,7 @@ class _Batch:
     missed: int
     cancelled: int
     claimed_at: float
+    failed: int = 0
 
 
 @dataclass
@@ -167,9 +173,12 @@ class Dispatcher:
         """
         stats = DispatchStats()
         budget_used: Counter[int] = Counter()
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, SENDER_SWITCH_INTERVAL))
         try:
             return self._run(now, ids, stop, max_rows, stats, budget_used)
         finally:
+            sys.setswitchinterval(previous)
             self._marker.close()
 
     def _run(
@@ -203,6 +212,7 @@ class Dispatcher:
                 handled += len(batch.outgoing) + len(batch.decisions)
                 stats.missed += batch.missed
                 stats.cancelled += batch.cancelled
+                stats.failed += batch.failed
                 # Messages of this batch count against the budget of the next one's decisions.
                 in_flight = Counter(
                     row.participant_id for row, _, _ in batch.outgoing if not row.solicited
@@ -242,12 +252,21 @@ class Dispatcher:
                 budget=self.timing.weekly_budget,
                 in_flight=in_flight,
             )
-            outgoing = [
-                (row, subjects[row.id], self.render(row, subjects[row.id], moment).as_kwargs())
-                for row in rows
-                if row.id not in decisions
-            ]
+            outgoing = []
+            for row in rows:
+                if row.id in decisions:
+                    continue
+                try:
+                    message = self.render(row, subjects[row.id], moment).as_kwargs()
+                except Exception:
+                    # One row that cannot be rendered (a bug, or data no one foresaw) must
+                    # not hold up the batch, nor come back after every lease: it fails alone.
+                    log.exception("Outbox row %d (%s) could not be rendered", row.id, row.kind)
+                    decisions[row.id] = (OutboxStatus.FAILED, "render_error")
+                    continue
+                outgoing.append((row, subjects[row.id], message))
         outbox.finish(self.db.sessions, dict(decisions.items()), owner=self.owner)
+        failed = sum(status is OutboxStatus.FAILED for status, _ in decisions.values())
         missed = sum(status is OutboxStatus.MISSED for status, _ in decisions.values())
         for _, reason in decisions.values():
             log.debug("Outbox row not sent: %s", reason)
@@ -256,7 +275,8 @@ class Dispatcher:
             outgoing=outgoing,
             decisions=decisions,
             missed=missed,
-            cancelled=len(decisions) - missed,
+            failed=failed,
+            cancelled=len(decisions) - missed - failed,
             claimed_at=time.monotonic(),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from collections import Counter
 
@@ -207,3 +208,50 @@ def test_the_weekly_budget_caps_unsolicited_dms(
     assert set(sent.values()) == {budget}
     cancelled = [r for r in _rows(db) if r.last_error == "budget"]
     assert len(cancelled) == 2 * (2 - budget)
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone_and_does_not_block_the_rest(
+    fake_slack: FakeSlack, db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_pair(db, first_meeting=WED)
+    cfg, dispatcher = _dispatcher(fake_slack, db, database_url)
+    plan_pass(db, timing_from(cfg), BEFORE)
+    render, poisoned = dispatcher.render, min(r.id for r in _rows(db))
+
+    def fragile(row, subject, now):  # type: ignore[no-untyped-def]
+        if row.id == poisoned:
+            raise KeyError("a topic no one foresaw")
+        return render(row, subject, now)
+
+    dispatcher.render = fragile
+    stats = dispatcher.run(NUDGE_UTC)
+    assert (stats.sent, stats.failed) == (1, 1)
+    rows = {r.id: r for r in _rows(db)}
+    assert (rows[poisoned].status, rows[poisoned].last_error) == (
+        OutboxStatus.FAILED,
+        "render_error",
+    )
+    assert rows[poisoned].lease_owner is None
+    assert "could not be rendered" in caplog.text
+    # Nothing comes back later: the row is closed, not leased.
+    assert dispatcher.run(NUDGE_UTC + dt.timedelta(minutes=5)).sent == 0
+    assert len(_posts(fake_slack)) == 1
+
+
+def test_while_sending_the_gil_changes_hands_every_half_millisecond(
+    fake_slack: FakeSlack, db: Database, database_url: str
+) -> None:
+    make_pair(db, first_meeting=WED)
+    cfg, dispatcher = _dispatcher(fake_slack, db, database_url)
+    plan_pass(db, timing_from(cfg), BEFORE)
+    render, seen = dispatcher.render, []
+
+    def watching(row, subject, now):  # type: ignore[no-untyped-def]
+        seen.append(sys.getswitchinterval())
+        return render(row, subject, now)
+
+    dispatcher.render = watching
+    before = sys.getswitchinterval()
+    assert dispatcher.run(NUDGE_UTC).sent == 2
+    assert seen and max(seen) <= 0.0005
+    assert sys.getswitchinterval() == before
