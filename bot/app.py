@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.i18n import Translator, translator
+from bot.observability import CORRELATION_ID, ContextExecutor, MeteredWebClient
 from bot.services import pairing
 from bot.services.catalog import CatalogDef, load_catalog
 from bot.services.jour_fixe import MeetingRefused
@@ -81,7 +82,7 @@ def new_correlation_id() -> str:
 
 def make_client(settings: Settings) -> WebClient:
     """A WebClient for our workspace that retries Slack's 429s after their Retry-After."""
-    client = WebClient(
+    client = MeteredWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -114,6 +115,8 @@ def build_app(
         # Ack first, work after: listeners run on Bolt's thread pool once they ack.
         process_before_response=False,
         logger=logging.getLogger("bot.bolt"),
+        # Listeners run in the request's context, so their log lines carry its correlation id.
+        listener_executor=ContextExecutor(max_workers=10, thread_name_prefix="bolt-listener"),
     )
 
     @app.use
@@ -122,6 +125,8 @@ def build_app(
     ) -> Any:
         """Give every request a correlation id and the app's dependencies."""
         context["correlation_id"] = new_correlation_id()
+        # For every log line of this request, here and in the listener's thread.
+        CORRELATION_ID.set(context["correlation_id"])
         context["deps"] = deps
         context["ack"] = StickyAck()
         return next()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -31,6 +34,9 @@ from bot.services.catalog import (
 from bot.store import migrate as migrations
 from bot.store.db import Database
 
+if TYPE_CHECKING:
+    from bot.web import WebApp
+
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
 EXIT_UNAVAILABLE = 4
@@ -38,16 +44,10 @@ EXIT_UNAVAILABLE = 4
 log = logging.getLogger("bot")
 
 
-def _configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # At DEBUG, slack_sdk and Bolt log whole request bodies: profiles and free text.
-    for name in ("slack_sdk", "slack_bolt"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+def _configure_logging(settings: Settings) -> None:
+    from bot.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.mentor_log_format)
 
 
 def _preflight(settings: Settings) -> None:
@@ -93,8 +93,28 @@ def _check_store(db: Database, catalog: CatalogDef) -> str | None:
     return None
 
 
+def _metrics_dir() -> Path | None:
+    """Gunicorn's workers are processes: their metrics meet in a directory (made if unset)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    # Set before prometheus_client is first imported, which reads it once.
+    assert "prometheus_client" not in sys.modules, "prometheus_client was imported too early"
+    made = Path(tempfile.mkdtemp(prefix="mentor-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(made)
+    return made
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack over HTTP (gunicorn) or Socket Mode, after checking config and schema."""
+    made = _metrics_dir()
+    try:
+        return _serve(args)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     ready = _start_up()
     if isinstance(ready, int):
         return ready
@@ -130,12 +150,15 @@ def _serve_http(
                 "accesslog": None,
                 "post_fork": lambda _server, _worker: db.engine.dispose(close=False),
                 "when_ready": _when_ready,
+                "on_exit": _on_exit,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self) -> WebApp:
             return web
+
+    running: list[Any] = []
 
     def _when_ready(_server: Any) -> None:
         log.info("Serving Slack on port %d at /slack/events", port)
@@ -144,7 +167,15 @@ def _serve_http(
 
             # Runs in the gunicorn master: one per serve process, not per worker; the leader
             # lock keeps it to one per deployment.
-            start_scheduler(Database(settings.database_url), settings, catalog=catalog)
+            running.append(
+                start_scheduler(Database(settings.database_url), settings, catalog=catalog)
+            )
+
+    def _on_exit(_server: Any) -> None:
+        # After the workers finished their requests (SIGTERM is graceful in gunicorn):
+        # unsent messages go back to the queue and the scheduler lock is released.
+        for each in running:
+            each.shutdown(wait=True)
 
     Server().run()
     return 0
@@ -168,9 +199,7 @@ def _serve_socket_mode(
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
     # No Slack traffic over HTTP in Socket Mode; /healthz stays for probes and also
     # reports a lost WebSocket.
-    web = WebApp(None, db, connected=handler.client.is_connected)
-    health = make_server("0.0.0.0", port, web, handler_class=_QuietHandler)  # noqa: S104
-    threading.Thread(target=health.serve_forever, daemon=True, name="healthz").start()
+    health = _serve_probes(WebApp(None, db, connected=handler.client.is_connected), port)
     if scheduler:
         from bot.scheduling import start_scheduler
 
@@ -184,7 +213,8 @@ def _serve_socket_mode(
     stop.wait()
     log.info("Closing the Socket Mode connection")
     handler.close()  # type: ignore[no-untyped-call]
-    health.shutdown()
+    if health is not None:
+        health.shutdown()
     return 0
 
 
@@ -242,7 +272,7 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
     from bot.slack.users import UserDirectory
 
     settings = load_settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     _preflight(settings)
     client = make_client(settings)
     # One workspace per token: the round is for the team the token belongs to.
@@ -268,7 +298,7 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
 def _start_up() -> tuple[Settings, Database, CatalogDef] | int:
     """Settings, logging, an up-to-date store and a token Slack accepts; else an exit code."""
     settings = load_settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     db = Database(settings.database_url)
     catalog = load_catalog(settings.mentor_skills_file)
     problem = _check_store(db, catalog)
@@ -315,22 +345,38 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run the scheduler alone (no web server), until SIGTERM or SIGINT."""
-    from bot.scheduling import start_scheduler
-
     ready = _start_up()
     if isinstance(ready, int):
         return ready
+    from bot.scheduling import start_scheduler
+    from bot.web import WebApp
+
     settings, db, catalog = ready
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = start_scheduler(db, settings, catalog=catalog)
+    health = _serve_probes(WebApp(None, db), settings.port)
     log.info("Scheduler running; it plans and sends while it holds the scheduler lock")
     stop.wait()
     log.info("Stopping the scheduler")
     scheduler.shutdown(wait=True)
+    if health is not None:
+        health.shutdown()
     db.dispose()
     return 0
+
+
+def _serve_probes(web: WebApp, port: int) -> WSGIServer | None:
+    """/healthz, /readyz and /metrics in a thread; a port in use is logged, not fatal."""
+    try:
+        server = make_server("0.0.0.0", port, web, handler_class=_QuietHandler)  # noqa: S104
+    except OSError as exc:
+        log.warning("No health and metrics endpoint: port %d: %s", port, exc.strerror)
+        return None
+    threading.Thread(target=server.serve_forever, daemon=True, name="probes").start()
+    log.info("Health checks and metrics on port %d", port)
+    return server
 
 
 def build_parser() -> argparse.ArgumentParser:

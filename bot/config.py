@@ -58,6 +58,8 @@ class Settings(DatabaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     mentor_default_language: Literal["en", "de"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line (for log shippers); "text": human-readable lines.
+    mentor_log_format: Literal["text", "json"] = "text"
     web_concurrency: int = Field(default=2, ge=1, le=64)
     # How long a users.info answer (locale, timezone) is reused; the method is Tier 4.
     mentor_user_cache_seconds: int = Field(default=600, ge=0)

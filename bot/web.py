@@ -1,13 +1,25 @@
-"""The WSGI application: Slack's endpoint plus health checks, served by gunicorn."""
+"""The WSGI application: Slack's endpoint plus health checks and metrics, served by gunicorn.
+
+- `/slack/events`: Slack's requests, handed to Bolt (HTTP mode only).
+- `/healthz`: liveness; 200 while the process runs and the database answers (and, in
+  Socket Mode, the WebSocket to Slack is up).
+- `/readyz`: readiness; 200 only when the database answers and its schema is at the
+  migrations' head, so a replica of a newer release waits for `mentor-bot migrate`.
+- `/metrics`: Prometheus text format (see bot/observability.py).
+"""
 
 from __future__ import annotations
 
+import io
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.observability import observe_request, render_metrics, request_kind
+from bot.store import migrate
 from bot.store.db import Database
 
 if TYPE_CHECKING:
@@ -19,7 +31,7 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class WebApp:
-    """Routes `/slack/events` to Bolt and `/healthz` to a database ping (and a socket check)."""
+    """Routes `/slack/events` to Bolt, and the probes and metrics to the database."""
 
     def __init__(
         self, app: App | None, db: Database, *, connected: Callable[[], bool] | None = None
@@ -41,6 +53,22 @@ class WebApp:
             if self.connected is not None and not self.connected():
                 return _plain(start_response, "503 Service Unavailable", "not connected to Slack\n")
             return _plain(start_response, "200 OK", "ok\n")
+        if path == "/readyz":
+            if method not in ("GET", "HEAD"):
+                return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
+            return self._ready(start_response)
+        if path == "/metrics":
+            if method not in ("GET", "HEAD"):
+                return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
+            body = render_metrics(self.db)
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
         if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
@@ -53,8 +81,39 @@ class WebApp:
             if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "").isdigit():
                 # slack_sdk's verifier crashes on a non-numeric timestamp instead of refusing it.
                 return _plain(start_response, "401 Unauthorized", "invalid request\n")
-            return self.slack(environ, start_response)
+            return self._slack(environ, start_response, length)
         return _plain(start_response, "404 Not Found", "not found\n")
+
+    def _slack(
+        self, environ: WSGIEnvironment, start_response: StartResponse, length: int
+    ) -> Iterable[bytes]:
+        """Hand the request to Bolt; count it and time its ack (Bolt answers once acked)."""
+        assert self.slack is not None
+        started = time.perf_counter()
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        kind = request_kind(environ.get("CONTENT_TYPE", ""), body)
+        status = [500]
+
+        def recording(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status[0] = int(code.split(" ", 1)[0])
+            return start_response(code, headers, exc_info)
+
+        try:
+            return self.slack(environ, recording)
+        finally:
+            observe_request(kind, status[0], time.perf_counter() - started)
+
+    def _ready(self, start_response: StartResponse) -> list[bytes]:
+        try:
+            problem = migrate.pending_message(self.db.engine)
+        except Exception:
+            return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
+        if problem is not None:
+            return _plain(start_response, "503 Service Unavailable", problem + "\n")
+        if self.connected is not None and not self.connected():
+            return _plain(start_response, "503 Service Unavailable", "not connected to Slack\n")
+        return _plain(start_response, "200 OK", "ready\n")
 
 
 def _plain(start_response: Any, status: str, text: str) -> list[bytes]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
 from bot.app import build_app
-from bot.store.db import Database
+from bot.observability import MeteredWebClient
+from bot.scheduling import plan_pass, timing_from
+from bot.store.db import Database, session_scope
+from bot.store.models import Outbox, OutboxStatus
 from bot.web import WebApp
-from tests.conftest import RunningApp, serve
+from tests.conftest import BOT_TOKEN, RunningApp, serve
+from tests.helpers import make_pair
 
 
 def get(url: str) -> tuple[int, str]:
@@ -39,3 +49,94 @@ def test_healthz_answers_503_when_the_database_does_not(
 def test_unknown_paths_are_404(running: RunningApp) -> None:
     assert get(f"{running.url}/nope")[0] == 404
     assert get(f"{running.url}/slack/events")[0] == 405  # Slack only POSTs
+
+
+def metrics(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of /metrics, keyed by name and sorted labels."""
+    status, text = get(f"{url}/metrics")
+    assert status == 200
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_readyz_needs_the_database_at_the_migrations_head(
+    running: RunningApp, tmp_path: Path
+) -> None:
+    assert get(f"{running.url}/readyz") == (200, "ready\n")
+    # A database no one migrated: alive, but not ready.
+    empty = Database(f"sqlite:///{tmp_path}/empty.sqlite3")
+    base, server = serve(WebApp(build_app(running.settings, running.db), empty))
+    try:
+        assert get(f"{base}/healthz") == (200, "ok\n")
+        status, text = get(f"{base}/readyz")
+        assert status == 503
+        assert "Run `mentor-bot migrate` first" in text
+    finally:
+        server.shutdown()
+        empty.dispose()
+    broken = Database(f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3")
+    base, server = serve(WebApp(build_app(running.settings, running.db), broken))
+    try:
+        assert get(f"{base}/readyz") == (503, "database unavailable\n")
+    finally:
+        server.shutdown()
+        broken.dispose()
+
+
+def test_metrics_count_requests_and_time_their_acks(running: RunningApp) -> None:
+    key = ("mentor_requests_total", (("kind", "slash_command"), ("status", "200")))
+    acks = ("mentor_ack_seconds_count", (("kind", "slash_command"),))
+    before = metrics(running.url)
+    for _ in range(3):
+        assert running.sim.slash("UANNA", "help").status == 200
+    after = metrics(running.url)
+    assert after[key] - before.get(key, 0) == 3
+    assert after[acks] - before.get(acks, 0) == 3
+    assert after[("mentor_ack_seconds_sum", (("kind", "slash_command"),))] > 0
+    # A request that fails the signature check is counted with its status.
+    unsigned = ("mentor_requests_total", (("kind", "slash_command"), ("status", "401")))
+    request = urllib.request.Request(
+        f"{running.url}/slack/events",
+        data=b"command=%2Fmentor&text=help",
+        headers={"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=00"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 401
+    assert metrics(running.url)[unsigned] - before.get(unsigned, 0) == 1
+
+
+def test_metrics_show_the_outbox_depth_and_the_scheduler_lag(running: RunningApp) -> None:
+    lag = ("mentor_scheduler_lag_seconds", ())
+    first = metrics(running.url)
+    assert first[lag] == 0
+    assert first[("mentor_outbox_depth", (("status", "pending"),))] == 0
+    make_pair(running.db, first_meeting=dt.date(2026, 12, 2))
+    plan_pass(running.db, timing_from(running.settings), dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    with session_scope(running.db.sessions) as s:
+        pending = s.scalars(select(Outbox).where(Outbox.status == OutboxStatus.PENDING)).all()
+        assert len(pending) >= 2
+        # One message is overdue by 90 s: the scheduler is behind.
+        pending[0].due_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=90)
+        for row in pending[1:]:
+            row.due_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    now = metrics(running.url)
+    assert now[("mentor_outbox_depth", (("status", "pending"),))] == len(pending)
+    assert now[("mentor_outbox_depth", (("status", "sent"),))] == 0
+    assert 90 <= now[lag] < 150
+
+
+def test_metrics_count_slack_api_errors_by_method_and_error(running: RunningApp) -> None:
+    client = MeteredWebClient(token=BOT_TOKEN, base_url=running.fake.api_url)
+    key = (
+        "mentor_slack_api_errors_total",
+        (("error", "channel_not_found"), ("method", "chat.postMessage")),
+    )
+    before = metrics(running.url).get(key, 0)
+    running.fake.fail_next("chat.postMessage", error="channel_not_found")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="D0GONE", text="hello")
+    assert metrics(running.url)[key] - before == 1

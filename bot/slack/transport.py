@@ -23,12 +23,12 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
-from slack_sdk import WebClient
+from bot.observability import MeteredWebClient
 
 Connection = http.client.HTTPConnection
 
 
-class KeepAliveWebClient(WebClient):
+class KeepAliveWebClient(MeteredWebClient):
     """`WebClient` over persistent connections (one per thread and host)."""
 
     def __init__(self, *args: Any, idle_seconds: float = 20.0, **kwargs: Any) -> None:

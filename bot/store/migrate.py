@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -39,8 +40,9 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest revision shipped with this code."""
+    """The newest revision shipped with this code (read once: it cannot change while running)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
