@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,14 +128,32 @@ def _serve(args: argparse.Namespace) -> int:
 def _serve_http(
     settings: Settings, db: Database, catalog: CatalogDef, port: int, *, scheduler: bool
 ) -> int:
+    import multiprocessing
+
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
 
     from bot.app import build_app
     from bot.web import WebApp
 
+    # Shared with the workers forked below: set by the master when SIGTERM arrives.
+    draining = multiprocessing.RawValue("b", 0)
     # Built once in the master (preload), so a bad token or catalog fails once and clearly.
-    web = WebApp(build_app(settings, db, catalog=catalog), db)
+    web = WebApp(
+        build_app(settings, db, catalog=catalog), db, draining=lambda: bool(draining.value)
+    )
     db.dispose()
+    drain = settings.mentor_drain_seconds
+
+    class DrainingArbiter(Arbiter):  # type: ignore[misc]
+        def handle_term(self) -> None:
+            # Not ready any more, but still serving: the load balancer moves away before
+            # the listening socket closes (connections waiting in it would be reset).
+            if drain > 0 and not draining.value:
+                draining.value = 1
+                log.info("SIGTERM: draining for %g s (/readyz answers 503), then stopping", drain)
+                time.sleep(drain)
+            raise StopIteration
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -157,6 +176,9 @@ def _serve_http(
 
         def load(self) -> WebApp:
             return web
+
+        def run(self) -> None:
+            DrainingArbiter(self).run()
 
     running: list[Any] = []
 

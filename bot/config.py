@@ -61,6 +61,9 @@ class Settings(DatabaseSettings):
     # "json": one JSON object per line (for log shippers); "text": human-readable lines.
     mentor_log_format: Literal["text", "json"] = "text"
     web_concurrency: int = Field(default=2, ge=1, le=64)
+    # On SIGTERM a web replica answers /readyz with 503 but keeps serving this long, so the
+    # load balancer stops sending before the socket closes; then it stops gracefully.
+    mentor_drain_seconds: float = Field(default=5.0, ge=0, le=60)
     # How long a users.info answer (locale, timezone) is reused; the method is Tier 4.
     mentor_user_cache_seconds: int = Field(default=600, ge=0)
     # Jour-fixe nudges: by default on the morning of the jour fixe at this local time; with a

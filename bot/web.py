@@ -34,13 +34,20 @@ class WebApp:
     """Routes `/slack/events` to Bolt, and the probes and metrics to the database."""
 
     def __init__(
-        self, app: App | None, db: Database, *, connected: Callable[[], bool] | None = None
+        self,
+        app: App | None,
+        db: Database,
+        *,
+        connected: Callable[[], bool] | None = None,
+        draining: Callable[[], bool] | None = None,
     ) -> None:
         # In Socket Mode there is no Slack traffic over HTTP (app=None); `connected` then
         # tells whether the WebSocket to Slack is up.
         self.slack = SlackRequestHandler(app, path=SLACK_PATH) if app is not None else None
         self.db = db
         self.connected = connected
+        # True once the process was asked to stop: still serving, but no longer ready.
+        self.draining = draining or (lambda: False)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Dispatch one request."""
@@ -105,6 +112,8 @@ class WebApp:
             observe_request(kind, status[0], time.perf_counter() - started)
 
     def _ready(self, start_response: StartResponse) -> list[bytes]:
+        if self.draining():
+            return _plain(start_response, "503 Service Unavailable", "draining\n")
         try:
             problem = migrate.pending_message(self.db.engine)
         except Exception:

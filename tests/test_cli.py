@@ -216,6 +216,8 @@ def serving(transport: str, env: dict[str, str], tmp_path: Path) -> Iterator[Ser
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
         "WEB_CONCURRENCY": "2",
+        # No load balancer to drain: stop at once (tests/test_deployment.py covers draining).
+        "MENTOR_DRAIN_SECONDS": "0",
     }
     if transport == "socket":
         env["SLACK_APP_TOKEN"] = fake.app_token

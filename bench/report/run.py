@@ -193,6 +193,7 @@ class Recorder:
     def __init__(self, engine: sqlalchemy.Engine) -> None:
         self.engine = engine
         self.statements: list[tuple[str, Any]] = []
+        self.timings: list[tuple[float, str]] = []
         self.on = False
         event.listen(engine, "before_cursor_execute", self._record)
 
@@ -206,9 +207,13 @@ class Recorder:
         try:
             cursor = raw.cursor()
             start = time.perf_counter()
+            self.timings = []
             for statement, params in self.statements:
+                began = time.perf_counter()
                 cursor.execute(statement, params)
-                cursor.fetchall()
+                if cursor.description is not None:  # SET LOCAL returns no rows
+                    cursor.fetchall()
+                self.timings.append((time.perf_counter() - began, statement))
             elapsed = time.perf_counter() - start
             raw.rollback()
             return elapsed
@@ -216,7 +221,9 @@ class Recorder:
             raw.close()
 
 
-def measure(db: Database, label: str, repeat: int) -> tuple[float, float, int]:
+def measure(
+    db: Database, label: str, repeat: int
+) -> tuple[float, float, int, list[tuple[float, str]]]:
     """Median report seconds, median raw-SQL seconds and the number of statements."""
     recorder = Recorder(db.engine)
     period = parse_period(label, TODAY)
@@ -235,7 +242,12 @@ def measure(db: Database, label: str, repeat: int) -> tuple[float, float, int]:
             raw_times.append(raw)
     assert report.ratings is not None, "the seeded programme should have ratings"
     event.remove(db.engine, "before_cursor_execute", recorder._record)
-    return statistics.median(report_times), statistics.median(raw_times), len(recorder.statements)
+    return (
+        statistics.median(report_times),
+        statistics.median(raw_times),
+        len(recorder.statements),
+        sorted(recorder.timings, reverse=True),
+    )
 
 
 def run_backend(kind: str, args: argparse.Namespace) -> list[tuple[str, float, float, int]]:
@@ -251,13 +263,15 @@ def run_backend(kind: str, args: argparse.Namespace) -> list[tuple[str, float, f
             counts = seed(db, args.participants, args.answers)
             print(f"   seeded in {time.perf_counter() - start:.0f} s: {counts}")
             for label in PERIODS:
-                report_s, raw_s, statements = measure(db, label, args.repeat)
+                report_s, raw_s, statements, slowest = measure(db, label, args.repeat)
                 results.append((label, report_s, raw_s, statements))
                 print(
                     f"   {label:>8}: report {report_s * 1000:7.0f} ms,"
                     f" raw SQL {raw_s * 1000:7.0f} ms"
                     f" ({statements} statements), ratio {report_s / raw_s:.2f}"
                 )
+                for seconds, sql in slowest[:4]:  # where the time goes (last raw replay)
+                    print(f"             {seconds * 1000:6.0f} ms  {' '.join(sql.split())[:90]}")
         finally:
             db.dispose()
     return results
