@@ -75,6 +75,12 @@ class WithholdRequestBody(logging.Filter):
 logging.getLogger("slack_bolt.RequestVerification").addFilter(WithholdRequestBody())
 
 
+# Bolt acks only once a listener thread ran the listener up to its ack(); with its default
+# of 10 threads, the work that listeners do after their ack (Slack calls, the database)
+# keeps new requests from being acked. Most of that work waits on the network.
+LISTENER_THREADS = 64
+
+
 def new_correlation_id() -> str:
     """A short id that a user can quote and an operator can grep for."""
     return secrets.token_hex(6)
@@ -116,7 +122,9 @@ def build_app(
         process_before_response=False,
         logger=logging.getLogger("bot.bolt"),
         # Listeners run in the request's context, so their log lines carry its correlation id.
-        listener_executor=ContextExecutor(max_workers=10, thread_name_prefix="bolt-listener"),
+        listener_executor=ContextExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
     )
 
     @app.use

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.app import build_app
 from bot.observability import MeteredWebClient
+from bot.sandbox import FakeSlack, SlackSim
 from bot.scheduling import plan_pass, timing_from
 from bot.store.db import Database, session_scope
 from bot.store.models import Outbox, OutboxStatus
 from bot.web import WebApp
-from tests.conftest import BOT_TOKEN, RunningApp, serve
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, make_settings, serve
 from tests.helpers import make_pair
 
 
@@ -140,3 +145,31 @@ def test_metrics_count_slack_api_errors_by_method_and_error(running: RunningApp)
     with pytest.raises(SlackApiError):
         client.chat_postMessage(channel="D0GONE", text="hello")
     assert metrics(running.url)[key] - before == 1
+
+
+def test_work_after_acks_does_not_delay_the_next_ack(
+    fake_slack: FakeSlack, db: Database, database_url: str
+) -> None:
+    """Bolt acks only once a listener thread reached ack(): slow work after earlier acks
+    (Slack calls, the database) must not leave new requests waiting for a thread."""
+    settings = make_settings(fake_slack, database_url)
+    app = build_app(settings, db)
+    release = threading.Event()
+
+    @app.command("/slowtest")
+    def slow(ack: Ack) -> None:
+        ack()
+        release.wait(10)  # post-ack work that takes long
+
+    base, server = serve(WebApp(app, db))
+    sim = SlackSim(fake_slack, app_url=f"{base}/slack/events", signing_secret=SIGNING_SECRET)
+    try:
+        with ThreadPoolExecutor(30) as pool:
+            busy = list(pool.map(lambda _: sim.slash("UANNA", "", "/slowtest").status, range(30)))
+            assert busy == [200] * 30
+            started = time.monotonic()
+            assert sim.slash("UANNA", "help").status == 200
+            assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+        server.shutdown()

@@ -15,9 +15,7 @@ handling does not share the GIL with the dispatcher it measures.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import multiprocessing as mp
 import os
 import random
 import sys
@@ -26,7 +24,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import slack_sdk
 import sqlalchemy
-from common import PG_URL, insert_chunked, scratch_database
+from common import PG_URL, TEAM, TOKEN, StandIn, insert_chunked, scratch_database
 from slack_sdk import WebClient
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
@@ -64,8 +61,6 @@ from bot.store.models import (
     Status,
 )
 
-TEAM = "T0001"
-TOKEN = "xoxb-bench-token"  # noqa: S105 - the stand-in's token
 # Settings cap MENTOR_SEND_RATE and MENTOR_SEND_BURST at 1000, so "no limit" is a pacer of
 # our own, far above anything the stand-in can serve.
 UNLIMITED = 100_000
@@ -76,76 +71,6 @@ CADENCES = (Cadence.WEEKLY, Cadence.BIWEEKLY, Cadence.MONTHLY)
 
 
 # --------------------------------------------------------------------------- the stand-in
-
-
-def _stand_in(conn: Connection) -> None:
-    """The child process: serve FakeSlack and answer the parent's commands over a pipe."""
-    from bot.sandbox import FakeSlack, SlackUser
-
-    fake = FakeSlack(team_id=TEAM, bot_token=TOKEN).start()
-    conn.send(fake.api_url)
-    while True:
-        command, args = conn.recv()
-        if command == "stop":
-            break
-        if command == "users":
-            channels = {}
-            for user_id in args:
-                fake.add_user(SlackUser(id=user_id, name=user_id.lower(), tz="Europe/Berlin"))
-                channels[user_id] = fake.dm_channel_id(user_id)
-            conn.send(channels)
-        elif command == "reset":
-            fake.reset()
-            conn.send(None)
-        elif command == "limit":
-            method, per_second, burst = args
-            fake.set_rate_limit(method, per_second, burst=burst)
-            conn.send(None)
-        elif command == "faults":
-            rate, statuses, retry_after, seed = args
-            fake.inject_faults(rate, statuses=statuses, retry_after=retry_after, seed=seed)
-            conn.send(None)
-        elif command == "report":
-            posts = [
-                (str(c.args.get("channel")), str(c.args.get("text")))
-                for c in fake.calls_to("chat.postMessage")
-                if c.response.get("ok")
-            ]
-            conn.send(
-                {
-                    "posts": posts,
-                    "injected": dict(fake.injected_faults),
-                    "rate_limited": dict(fake.rate_limited),
-                    "violations": list(fake.violations[:5]),
-                    "violation_count": len(fake.violations),
-                }
-            )
-    fake.stop()
-
-
-class StandIn:
-    """The parent's handle on the stand-in process."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_stand_in, args=(child,), daemon=True)
-        self._proc.start()
-        self.api_url: str = self._conn.recv()
-
-    def ask(self, command: str, args: object = None) -> Any:
-        """Send one command and wait for its answer."""
-        self._conn.send((command, args))
-        return self._conn.recv() if command != "stop" else None
-
-    def close(self) -> None:
-        """Stop the stand-in and its process."""
-        with contextlib.suppress(OSError, EOFError):
-            self.ask("stop")
-        self._proc.join(timeout=10)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join()
 
 
 # --------------------------------------------------------------------------- databases

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, distinct, func, select, text
+from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.services.jour_fixe import pairs_at_risk_query
@@ -600,10 +600,6 @@ def build_report(
 ) -> Report:
     """The whole report for one workspace and period, computed in the database."""
     report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
-    if session.get_bind().dialect.name == "postgresql":
-        # The poll scan groups a million rows by person: with the default 4 MB PostgreSQL
-        # sorts on disk or loops into poll_answer. Only for this transaction.
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
     _participation(report, session)
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
