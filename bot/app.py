@@ -9,9 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
 from bot.i18n import Translator, translator
@@ -28,6 +32,8 @@ from bot.slack.deps import Deps
 from bot.slack.listeners import register_all
 from bot.slack.metadata import ModalMeta
 from bot.slack.users import UserDirectory
+from bot.slack.workspaces import BOT_SCOPES, CURRENT_TEAM, INSTALL_PATH, REDIRECT_PATH, Workspaces
+from bot.store import installations
 from bot.store.db import Database
 from bot.store.queries import claim_event
 
@@ -86,15 +92,55 @@ def new_correlation_id() -> str:
     return secrets.token_hex(6)
 
 
-def make_client(settings: Settings) -> WebClient:
-    """A WebClient for our workspace that retries Slack's 429s after their Retry-After."""
-    client = MeteredWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-    )
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient that retries Slack's 429s after their Retry-After.
+
+    With one workspace the token is SLACK_BOT_TOKEN; with OAuth, an installation's token.
+    """
+    if token is None and settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
+    client = MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def make_workspaces(
+    settings: Settings, db: Database, make: Callable[[str | None], WebClient] | None = None
+) -> Workspaces:
+    """Each workspace's client: the bot token's, or (OAuth) each installation's."""
+    make = make or (lambda token: make_client(settings, token))
+    if not settings.oauth:
+        assert settings.slack_bot_token is not None
+        return Workspaces(make, token=settings.slack_bot_token.get_secret_value())
+    return Workspaces(make, store=_stores(settings, db)[0])
+
+
+def _stores(
+    settings: Settings, db: Database
+) -> tuple[installations.EncryptedInstallationStore, SQLAlchemyOAuthStateStore]:
+    assert settings.slack_client_id is not None
+    keys = [key.get_secret_value() for key in settings.mentor_token_key]
+    return installations.stores(settings.slack_client_id, db.engine, keys)
+
+
+def _oauth_flow(settings: Settings, db: Database) -> tuple[OAuthFlow, InstallationStore]:
+    assert settings.slack_client_id is not None
+    assert settings.slack_client_secret is not None
+    store, states = _stores(settings, db)
+    flow = OAuthFlow(
+        # oauth.v2.access goes to SLACK_API_URL too (the stand-in in tests).
+        client=MeteredWebClient(base_url=settings.slack_api_url, timeout=10),
+        settings=OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=list(BOT_SCOPES),
+            installation_store=store,
+            state_store=states,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        ),
+    )
+    return flow, store
 
 
 def build_app(
@@ -104,17 +150,25 @@ def build_app(
     *,
     catalog: CatalogDef | None = None,
 ) -> App:
-    """The Bolt app, wired to the database and the Slack Web API at `settings.slack_api_url`."""
-    client = client or make_client(settings)
+    """The Bolt app, wired to the database and the Slack Web API at `settings.slack_api_url`.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, Bolt runs the OAuth install flow at
+    /slack/install and authorises each request with its workspace's installation.
+    """
     # The catalog is written by `mentor-bot migrate`, never here: replicas starting
     # together must not race to insert the same rows (serve checks it is in sync).
     catalog = catalog or load_catalog(settings.mentor_skills_file)
-    deps = Deps(
-        settings=settings,
-        db=db,
-        catalog=catalog,
-        users=UserDirectory.from_settings(client, settings),
-    )
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+        workspaces = make_workspaces(settings, db)
+        flow, store = _oauth_flow(settings, db)
+        oauth = {"oauth_flow": flow, "installation_store": store}
+        client = MeteredWebClient(base_url=settings.slack_api_url, timeout=10)
+        users = UserDirectory.from_settings(workspaces.current, settings)
+    else:
+        client = client or make_client(settings)
+        users = UserDirectory.from_settings(client, settings)
+    deps = Deps(settings=settings, db=db, catalog=catalog, users=users)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -125,7 +179,11 @@ def build_app(
         listener_executor=ContextExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
         ),
+        **oauth,
     )
+    if settings.oauth:
+        # app_uninstalled and tokens_revoked delete the workspace's installation.
+        app.enable_token_revocation_listeners()
 
     @app.use
     def with_context(
@@ -135,6 +193,7 @@ def build_app(
         context["correlation_id"] = new_correlation_id()
         # For every log line of this request, here and in the listener's thread.
         CORRELATION_ID.set(context["correlation_id"])
+        CURRENT_TEAM.set(context.team_id or context.enterprise_id)
         context["deps"] = deps
         context["ack"] = StickyAck()
         return next()

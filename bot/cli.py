@@ -53,6 +53,8 @@ def _configure_logging(settings: Settings) -> None:
 
 def _preflight(settings: Settings) -> None:
     """Ask Slack who we are, once, quietly: a bad token or URL becomes one clear line."""
+    if settings.slack_bot_token is None:
+        return  # OAuth: each workspace's token is checked when it is used
     quiet = logging.getLogger("bot.preflight")
     quiet.disabled = True
     WebClient(
@@ -288,7 +290,7 @@ def _summary_line(team: str, summary: Any) -> str:
 
 
 def _match_and_deliver(db: Database, team: str | None) -> int:
-    from bot.app import make_client
+    from bot.app import make_client, make_workspaces
     from bot.slack.deps import match_config
     from bot.slack.rounds import run_round
     from bot.slack.users import UserDirectory
@@ -296,9 +298,14 @@ def _match_and_deliver(db: Database, team: str | None) -> int:
     settings = load_settings()
     _configure_logging(settings)
     _preflight(settings)
-    client = make_client(settings)
-    # One workspace per token: the round is for the team the token belongs to.
-    team = team or str(client.auth_test()["team_id"])
+    if settings.oauth:
+        if not team:
+            return _fail("With OAuth, name the workspace: mentor-bot match --team T…", EXIT_CONFIG)
+        client = make_workspaces(settings, db).client(team)
+    else:
+        client = make_client(settings)
+        # One workspace per token: the round is for the team the token belongs to.
+        team = team or str(client.auth_test()["team_id"])
     summary, report = run_round(
         team,
         client=client,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LANGUAGES = ("en", "de")
@@ -50,8 +50,14 @@ class DatabaseSettings(BaseSettings):
 class Settings(DatabaseSettings):
     """Everything the bot reads from its environment."""
 
-    slack_bot_token: SecretStr = Field(min_length=1)
+    # One workspace: its bot token. Several (OAuth): SLACK_CLIENT_ID and SLACK_CLIENT_SECRET
+    # instead, and MENTOR_TOKEN_KEY to encrypt the tokens each installation gives us.
+    slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr = Field(min_length=1)
+    slack_client_id: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
+    slack_client_secret: SecretStr | None = None
+    # Fernet keys, comma-separated: the first encrypts, all decrypt (for key rotation).
+    mentor_token_key: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     mentor_hr_admins: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -117,10 +123,55 @@ class Settings(DatabaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith("xoxb-"):
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
         return value
+
+    @field_validator("mentor_token_key", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> tuple[SecretStr, ...]:
+        from cryptography.fernet import Fernet
+
+        if isinstance(value, str):
+            raw = value.split(",")
+        elif isinstance(value, list | tuple):
+            raw = [v.get_secret_value() if isinstance(v, SecretStr) else str(v) for v in value]
+        else:
+            raise ValueError("must be comma-separated Fernet keys")
+        keys = [k.strip() for k in raw if k.strip()]
+        for key in keys:
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                raise ValueError(
+                    "must be Fernet keys (make one with: python -c 'from cryptography.fernet"
+                    " import Fernet; print(Fernet.generate_key().decode())')"
+                ) from None
+        return tuple(SecretStr(k) for k in keys)
+
+    @model_validator(mode="after")
+    def _one_workspace_or_oauth(self) -> Settings:
+        if self.slack_client_id or self.slack_client_secret:
+            missing = [
+                name
+                for name, value in (
+                    ("SLACK_CLIENT_ID", self.slack_client_id),
+                    ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                    ("MENTOR_TOKEN_KEY", self.mentor_token_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"OAuth needs {' and '.join(missing)} as well")
+        elif self.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        return self
+
+    @property
+    def oauth(self) -> bool:
+        """Whether the app is distributed to several workspaces through Slack's OAuth flow."""
+        return bool(self.slack_client_id)
 
     @field_validator("slack_app_token")
     @classmethod
@@ -179,8 +230,18 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line per bad variable, naming it the way the operator spells it."""
     lines = []
     for err in exc.errors():
+        given = err.get("input")
+        if err["type"] == "missing" and isinstance(given, dict):
+            # The rule "a bot token, or OAuth" only runs once every field is valid: say now
+            # that neither is there, with the other missing settings.
+            if not {"slack_bot_token", "slack_client_id"} & {k.lower() for k in given}:
+                lines.append("SLACK_BOT_TOKEN is not set")
+            break
+    for err in exc.errors():
         name = str(err["loc"][0]).upper() if err["loc"] else "?"
-        if err["type"] == "missing":
+        if not err["loc"]:  # a rule across variables; its message names them
+            lines.append(err["msg"].removeprefix("Value error, "))
+        elif err["type"] == "missing":
             lines.append(f"{name} is not set")
         else:
             reason = err["msg"].removeprefix("Value error, ")

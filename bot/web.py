@@ -1,6 +1,8 @@
 """The WSGI application: Slack's endpoint plus health checks and metrics, served by gunicorn.
 
 - `/slack/events`: Slack's requests, handed to Bolt (HTTP mode only).
+- `/slack/install` and `/slack/oauth_redirect`: the OAuth install flow (only with
+  SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).
 - `/healthz`: liveness; 200 while the process runs and the database answers (and, in
   Socket Mode, the WebSocket to Slack is up).
 - `/readyz`: readiness; 200 only when the database answers and its schema is at the
@@ -19,6 +21,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.observability import observe_request, render_metrics, request_kind
+from bot.slack.workspaces import INSTALL_PATH, REDIRECT_PATH
 from bot.store import migrate
 from bot.store.db import Database
 
@@ -44,6 +47,12 @@ class WebApp:
         # In Socket Mode there is no Slack traffic over HTTP (app=None); `connected` then
         # tells whether the WebSocket to Slack is up.
         self.slack = SlackRequestHandler(app, path=SLACK_PATH) if app is not None else None
+        # With OAuth, Bolt also serves the install page and Slack's redirect back (GET).
+        self.oauth_paths = (
+            {INSTALL_PATH, REDIRECT_PATH}
+            if app is not None and app.oauth_flow is not None
+            else set[str]()
+        )
         self.db = db
         self.connected = connected
         # True once the process was asked to stop: still serving, but no longer ready.
@@ -76,6 +85,10 @@ class WebApp:
                 ],
             )
             return [body]
+        if path in self.oauth_paths and self.slack is not None:
+            if method != "GET":
+                return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
+            return self.slack(environ, start_response)
         if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")

@@ -82,3 +82,10 @@ def test_both_manifests_agree_on_everything_but_transport() -> None:
     assert http["oauth_config"] == socket["oauth_config"]
     assert http["display_information"] == socket["display_information"]
     assert Path(REPO_ROOT / "README.md").read_text(encoding="utf-8").count("manifest") >= 2
+
+
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_the_oauth_install_asks_for_exactly_the_manifests_scopes(name: str) -> None:
+    from bot.slack.workspaces import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == set(load(name)["oauth_config"]["scopes"]["bot"])

@@ -51,6 +51,8 @@ _UNIVERSAL_ARGS = {"token", "team_id"}
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 # Methods that take the app-level token (xapp-…) instead of the bot token.
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods an app calls with its client id and secret (HTTP Basic), not with a token.
+_CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
 # Methods inject_faults() leaves alone unless named: start-up and Socket Mode connects.
 _FAULT_EXEMPT_METHODS = frozenset({"auth.test", "apps.connections.open"})
 SLACKBOT_ID = "USLACKBOT"
@@ -262,6 +264,11 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        # OAuth distribution: the app's credentials, codes waiting to be exchanged (code ->
+        # installing user), and the bot tokens installations received.
+        self.oauth_client: tuple[str, str] | None = None
+        self._oauth_codes: dict[str, str] = {}
+        self.installed_tokens: set[str] = set()
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -408,6 +415,17 @@ class FakeSlack:
                     "members": [user_id, self.bot_user_id],
                 }
         return channel_id
+
+    def enable_oauth(self, client_id: str, client_secret: str) -> None:
+        """Let this workspace install the app through OAuth, with these app credentials."""
+        self.oauth_client = (client_id, client_secret)
+
+    def approve_install(self, user_id: str) -> str:
+        """What Slack does when `user_id` clicks "Allow" on the authorize page: a one-time code."""
+        with self._lock:
+            code = f"{self.team_id}.{secrets.token_hex(8)}"
+            self._oauth_codes[code] = user_id
+        return code
 
     def fail_next(
         self,
@@ -707,7 +725,10 @@ class FakeSlack:
                 token = auth[7:].strip()
             if spec is None:
                 raise _ApiError("unknown_method", f"{method}: no such Slack Web API method")
-            self._check_token(method, token)
+            if method in _CLIENT_AUTH_METHODS:
+                self._check_client(method, auth, args)
+            else:
+                self._check_token(method, token)
             if verb == "GET" and spec.http_method == "POST":
                 violations.append(f"{method}: Slack documents this method as POST, got GET")
             if kind == "json" and not spec.accepts_json:
@@ -768,7 +789,7 @@ class FakeSlack:
         if not token:
             raise _ApiError("not_authed", f"{method}: no token sent")
         token = str(token)
-        if token not in (self.bot_token, self.app_token):
+        if token not in (self.bot_token, self.app_token) and token not in self.installed_tokens:
             raise _ApiError("invalid_auth", f"{method}: wrong token {token[:10]}…")
         wants_app_token = method in _APP_TOKEN_METHODS
         if wants_app_token and token != self.app_token:
@@ -782,6 +803,19 @@ class FakeSlack:
                 f"{method}: the app-level token (xapp-…) only opens Socket Mode connections; "
                 "use the bot token",
             )
+
+    def _check_client(self, method: str, auth: str, args: dict[str, Any]) -> None:
+        """Client id and secret, from HTTP Basic auth (preferred) or the arguments."""
+        client_id, secret = args.pop("client_id", None), args.pop("client_secret", None)
+        if auth.lower().startswith("basic "):
+            try:
+                client_id, _, secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
+            except ValueError:
+                raise _ApiError("invalid_client_id", f"{method}: unreadable Basic auth") from None
+        if self.oauth_client is None or client_id != self.oauth_client[0]:
+            raise _ApiError("invalid_client_id", f"{method}: unknown client id {client_id!r}")
+        if secret != self.oauth_client[1]:
+            raise _ApiError("bad_client_secret", f"{method}: wrong client secret")
 
     def _take_fault(self, key: str) -> _Fault | None:
         with self._lock:
@@ -1069,6 +1103,25 @@ class FakeSlack:
         if group is None:
             raise _ApiError("no_such_subteam")
         return {"ok": True, "users": list(group)}
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = self._oauth_codes.pop(str(args.get("code") or ""), None)
+        if user_id is None:
+            raise _ApiError("invalid_code")  # unknown, or already exchanged: codes are one-time
+        token = f"xoxb-{self.team_id}-{secrets.token_hex(12)}"
+        self.installed_tokens.add(token)
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(self.scopes),
+            "bot_user_id": self.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": self.team_id, "name": self.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": user_id},
+        }
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -1557,6 +1610,7 @@ class FakeSlack:
     _HANDLERS: ClassVar[dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]]] = {
         "apps.connections.open": _apps_connections_open,
         "auth.test": _auth_test,
+        "oauth.v2.access": _oauth_v2_access,
         "chat.postMessage": _chat_post_message,
         "chat.postEphemeral": _chat_post_ephemeral,
         "chat.update": _chat_update,

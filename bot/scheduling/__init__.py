@@ -25,6 +25,7 @@ from bot.services.catalog import CatalogDef
 from bot.services.clock import utc_now
 from bot.services.timing import Timing
 from bot.slack.transport import KeepAliveWebClient
+from bot.slack.workspaces import Workspaces
 from bot.store.db import Database, session_scope
 from bot.store.queries import forget_old_events
 
@@ -82,23 +83,28 @@ def pacer_from(settings: Settings) -> Pacer:
     return Pacer(settings.mentor_send_rate, settings.mentor_send_burst)
 
 
-def dispatch_client(settings: Settings) -> WebClient:
+def dispatch_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client for the dispatcher: 429s are handled by its pacer, not by sleeping.
 
     It keeps its connection to Slack open, so thousands of DMs in a row do not each pay for
-    a new TCP and TLS handshake.
+    a new TCP and TLS handshake. The token is SLACK_BOT_TOKEN unless one is given.
     """
-    return KeepAliveWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-    )
+    if token is None and settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
+    return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+
+
+def dispatch_workspaces(settings: Settings, db: Database) -> Workspaces:
+    """The dispatcher's client for each workspace (one, or each OAuth installation's)."""
+    from bot.app import make_workspaces
+
+    return make_workspaces(settings, db, lambda token: dispatch_client(settings, token))
 
 
 def make_dispatcher(
     settings: Settings,
     db: Database,
-    client: WebClient,
+    client: WebClient | Workspaces,
     catalog: CatalogDef,
     *,
     pacer: Pacer | None = None,
@@ -253,5 +259,6 @@ def start_scheduler(
         from bot.services.catalog import load_catalog
 
         catalog = catalog or load_catalog(settings.mentor_skills_file)
-        dispatcher = make_dispatcher(settings, db, client or dispatch_client(settings), catalog)
+        clients = client or dispatch_workspaces(settings, db)
+        dispatcher = make_dispatcher(settings, db, clients, catalog)
     return Scheduler(db, settings=settings, dispatcher=dispatcher).start()

@@ -33,6 +33,7 @@ from bot.services.reminders import Subject
 from bot.services.timing import Timing
 from bot.slack.blocks.common import Message
 from bot.slack.rounds import UNREACHABLE as ROUND_UNREACHABLE
+from bot.slack.workspaces import NotInstalled, Workspaces
 from bot.store import outbox
 from bot.store.db import Database, session_scope
 from bot.store.models import Outbox, OutboxStatus, Participant
@@ -136,7 +137,7 @@ class Dispatcher:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | Workspaces,
         *,
         render: Renderer,
         timing: Timing,
@@ -147,7 +148,9 @@ class Dispatcher:
         batch: int | None = None,
         owner: str | None = None,
     ) -> None:
-        self.db, self.client, self.render = db, client, render
+        self.db, self.render = db, render
+        # Each row goes out with the client of its workspace (one, or each installation's).
+        self.workspaces = client if isinstance(client, Workspaces) else Workspaces.of(client)
         self.timing, self.pacer = timing, pacer
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         # Claim no more than can be sent in a quarter of the lease at the configured pace.
@@ -313,12 +316,12 @@ class Dispatcher:
             self._send(row, subject, message, batch.moment if fixed_now else utc_now(), stats)
         return True
 
-    def _channel(self, subject: Subject) -> str:
+    def _channel(self, client: WebClient, subject: Subject) -> str:
         person = subject.recipient
         if person.dm_channel_id:
             return person.dm_channel_id
         # conversations.open is Tier 3: open each DM once and keep its id.
-        opened = self.client.conversations_open(users=person.slack_user_id)
+        opened = client.conversations_open(users=person.slack_user_id)
         channel = str(opened["channel"]["id"])
         with session_scope(self.db.sessions) as session:
             session.execute(
@@ -336,8 +339,18 @@ class Dispatcher:
         stats: DispatchStats,
     ) -> None:
         try:
-            channel = self._channel(subject)
-            response = self.client.chat_postMessage(channel=channel, **message)
+            client = self.workspaces.client(row.team_id)
+        except NotInstalled:
+            # The workspace uninstalled the app: nothing can reach it, now or later.
+            log.warning("Outbox row %d: the app is not installed in its workspace", row.id)
+            stats.failed += 1
+            outbox.finish(
+                self.db.sessions, {row.id: (OutboxStatus.FAILED, "not_installed")}, owner=self.owner
+            )
+            return
+        try:
+            channel = self._channel(client, subject)
+            response = client.chat_postMessage(channel=channel, **message)
         except SlackApiError as exc:
             self._slack_error(row, subject, exc, now, stats)
             return

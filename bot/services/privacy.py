@@ -27,10 +27,12 @@ from bot.store.models import (
     ReportAudit,
 )
 
-Kind = Literal["personal", "reference", "technical"]
+Kind = Literal["personal", "reference", "technical", "installation"]
 
 # personal: rows about a person (exported, erased); reference: the skill catalog;
-# technical: bookkeeping without anything about a person.
+# technical: bookkeeping without anything about a person; installation: the app's
+# installation in a workspace (only with OAuth), kept while the app is installed and deleted
+# when the workspace uninstalls it or revokes its tokens.
 TABLES: dict[str, tuple[Kind, str]] = {
     "participant": ("personal", "profile: role, department, languages, zone, schedule wishes"),
     "participant_skill": ("personal", "skills offered or wanted, with self-rated levels"),
@@ -48,6 +50,12 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "skill_label": ("reference", "skill names per language"),
     "processed_event": ("technical", "Slack event ids already handled"),
     "alembic_version": ("technical", "the schema version"),
+    "slack_installations": (
+        "installation",
+        "encrypted tokens of a workspace, and the Slack id of the admin who installed the app",
+    ),
+    "slack_bots": ("installation", "encrypted bot token of a workspace"),
+    "slack_oauth_states": ("technical", "one-time OAuth states, valid for ten minutes"),
 }
 
 FEEDBACK_TEXT = ("learned", "try_next", "keep", "stop", "start")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.i18n import language_for
+from bot.slack.workspaces import NotInstalled
 
 log = logging.getLogger(__name__)
 FAILURE_TTL = 60.0
@@ -31,7 +33,14 @@ class SlackUser:
 class UserDirectory:
     """A TTL cache in front of `users.info` with `include_locale`."""
 
-    def __init__(self, client: WebClient, *, ttl_seconds: float, default_language: str) -> None:
+    def __init__(
+        self,
+        client: WebClient | Callable[[], WebClient],
+        *,
+        ttl_seconds: float,
+        default_language: str,
+    ) -> None:
+        # A client, or (several workspaces) a function giving the current workspace's client.
         self._client = client
         self._ttl = ttl_seconds
         self.default_language = default_language
@@ -40,7 +49,9 @@ class UserDirectory:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, client: WebClient, settings: Settings) -> UserDirectory:
+    def from_settings(
+        cls, client: WebClient | Callable[[], WebClient], settings: Settings
+    ) -> UserDirectory:
         """A directory with the configured cache lifetime and default language."""
         return cls(
             client,
@@ -57,7 +68,10 @@ class UserDirectory:
             assert hit is not None
             return hit[1]
         try:
-            resp = self._client.users_info(user=user_id, include_locale=True)
+            client = self._client if isinstance(self._client, WebClient) else self._client()
+            resp = client.users_info(user=user_id, include_locale=True)
+        except NotInstalled:
+            return None
         except SlackApiError as exc:
             log.warning("users.info failed for a user: %s", exc.response.get("error"))
             # Remember the failure briefly: one request sees one answer, and Slack is not hammered.

@@ -8,15 +8,19 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Enum,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
+    Table,
     Time,
     TypeDecorator,
     UniqueConstraint,
@@ -25,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.schema import SchemaItem
 
 # Stable constraint names so that migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -557,3 +562,59 @@ class ReportAudit(Base):
     period: Mapped[str] = mapped_column(String(32))
     csv: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+# --------------------------------------------------------------------------- OAuth (optional)
+# The tables of slack_sdk's SQLAlchemy installation and state stores, with the same names and
+# columns, made by our migrations. Token columns are wider: they hold ciphertext
+# (bot/store/installations.py encrypts every token before it is stored).
+_TOKEN = 512
+
+
+def _slack_installations(name: str, *, installer: bool) -> Table:
+    columns: list[SchemaItem] = [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+        *([Column("enterprise_url", String(200))] if installer else []),
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(_TOKEN)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(_TOKEN)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+    if installer:
+        columns += [
+            Column("user_id", String(32), nullable=False),
+            Column("user_token", String(_TOKEN)),
+            Column("user_scopes", String(1000)),
+            Column("user_refresh_token", String(_TOKEN)),
+            Column("user_token_expires_at", DateTime),
+            Column("incoming_webhook_url", String(200)),
+            Column("incoming_webhook_channel", String(200)),
+            Column("incoming_webhook_channel_id", String(200)),
+            Column("incoming_webhook_configuration_url", String(200)),
+        ]
+    columns += [
+        Column("is_enterprise_install", Boolean, default=False, nullable=False),
+        *([Column("token_type", String(32))] if installer else []),
+        Column("installed_at", DateTime, nullable=False, default=func.now()),
+    ]
+    keys = ["client_id", "enterprise_id", "team_id", *(["user_id"] if installer else [])]
+    return Table(name, Base.metadata, *columns, Index(f"{name}_idx", *keys, "installed_at"))
+
+
+slack_installations = _slack_installations("slack_installations", installer=True)
+slack_bots = _slack_installations("slack_bots", installer=False)
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

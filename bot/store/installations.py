@@ -1,0 +1,123 @@
+"""Where OAuth installations live: slack_sdk's SQLAlchemy stores, with tokens encrypted.
+
+Only used when the app is distributed to several workspaces (SLACK_CLIENT_ID is set). Every
+token (bot, user, and their refresh tokens) is encrypted with Fernet before it is written
+and decrypted when read, with the keys of MENTOR_TOKEN_KEY: the first key encrypts, every
+key decrypts, so keys can be rotated by putting a new one first.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from cryptography.fernet import Fernet, MultiFernet
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy.engine import Engine
+
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+STATE_SECONDS = 600
+Model = TypeVar("Model", Bot, Installation)
+
+
+class TokenCipher:
+    """Fernet with rotation: encrypt with the first key, decrypt with any."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise ValueError("at least one key is needed")
+        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+
+    def encrypt(self, token: str) -> str:
+        """Ciphertext of a token, as text."""
+        return self._fernet.encrypt(token.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        """The token back."""
+        return self._fernet.decrypt(ciphertext.encode()).decode()
+
+    def _apply(self, model: Model, how: Any) -> Model:
+        out = copy.copy(model)
+        for name in TOKEN_FIELDS:
+            value = getattr(out, name, None)
+            if value:
+                setattr(out, name, how(value))
+        return out
+
+    def sealed(self, model: Model) -> Model:
+        """A copy with every token encrypted."""
+        return self._apply(model, self.encrypt)
+
+    def opened(self, model: Model | None) -> Model | None:
+        """A copy with every token decrypted."""
+        return None if model is None else self._apply(model, self.decrypt)
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's SQLAlchemy installation store, over our migrated tables, tokens encrypted."""
+
+    def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
+        super().__init__(client_id=client_id, engine=engine)
+        self.cipher = cipher
+        # slack_sdk's save() stores the bot through save_bot(), from the already sealed copy.
+        self._saving = threading.local()
+
+    def save(self, installation: Installation) -> None:
+        """Store an installation (and its bot) with encrypted tokens."""
+        self._saving.sealed = True
+        try:
+            super().save(self.cipher.sealed(installation))
+        finally:
+            self._saving.sealed = False
+
+    def save_bot(self, bot: Bot) -> None:
+        """Store a bot with an encrypted token."""
+        sealed = bot if getattr(self._saving, "sealed", False) else self.cipher.sealed(bot)
+        super().save_bot(sealed)
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """The newest bot of a workspace, tokens decrypted."""
+        found = super().find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self.cipher.opened(found)
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        """The newest installation of a workspace (or of one of its users), decrypted."""
+        found = super().find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self.cipher.opened(found)
+
+
+def stores(
+    client_id: str, engine: Engine, keys: Sequence[str]
+) -> tuple[EncryptedInstallationStore, SQLAlchemyOAuthStateStore]:
+    """The installation store and the OAuth state store (states valid ten minutes)."""
+    return (
+        EncryptedInstallationStore(client_id, engine, TokenCipher(keys)),
+        SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
+    )

@@ -1,0 +1,165 @@
+"""Several workspaces: the OAuth install flow, tokens encrypted at rest, each team's token used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.sandbox import FakeSlack, SlackSim
+from bot.scheduling import dispatch_workspaces, make_dispatcher, plan_pass, timing_from
+from bot.services.catalog import load_catalog
+from bot.slack.workspaces import NotInstalled
+from bot.store.db import Database
+from bot.store.installations import TokenCipher
+from bot.store.models import Outbox, OutboxStatus, slack_bots, slack_installations
+from bot.web import WebApp
+from tests.conftest import SIGNING_SECRET, make_settings, serve
+from tests.helpers import make_pair, text_of
+
+CLIENT_ID, CLIENT_SECRET = "1234567890.987654321", "app-client-secret-for-tests"
+KEY = Fernet.generate_key().decode()
+WED = dt.date(2026, 12, 2)
+
+
+@dataclass
+class Distributed:
+    url: str
+    settings: Settings
+    db: Database
+    fake: FakeSlack
+    sim: SlackSim
+
+
+@pytest.fixture
+def distributed(fake_slack: FakeSlack, db: Database, database_url: str) -> Iterator[Distributed]:
+    """The app with OAuth on (no bot token of its own), served over HTTP."""
+    fake_slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
+    settings = make_settings(
+        fake_slack,
+        database_url,
+        slack_bot_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        mentor_token_key=KEY,
+    )
+    base, server = serve(WebApp(build_app(settings, db), db))
+    sim = SlackSim(fake_slack, app_url=f"{base}/slack/events", signing_secret=SIGNING_SECRET)
+    yield Distributed(base, settings, db, fake_slack, sim)
+    server.shutdown()
+
+
+def _get(app: Distributed, path: str, cookie: str = "") -> tuple[int, str, str]:
+    """GET like a browser; returns status, page and the cookie the page set."""
+    request = urllib.request.Request(f"{app.url}{path}", headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            set_cookie = resp.headers.get("Set-Cookie", "")
+            return resp.status, resp.read().decode(), set_cookie.split(";", 1)[0]
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), ""
+
+
+def install(app: Distributed, user: str = "UANNA") -> str:
+    """Click "Add to Slack", allow, come back: returns the token the workspace gave us."""
+    status, page, cookie = _get(app, "/slack/install")
+    assert status == 200
+    # Bolt ties the state to this cookie (Secure: a browser sends it back over https only).
+    assert cookie.startswith("slack-app-oauth-state=")
+    state = re.search(r"[?&;]state=([\w-]+)", page)
+    assert state is not None, page
+    assert f"client_id={CLIENT_ID}" in page
+    assert "scope=commands,chat:write" in page
+    code = app.fake.approve_install(user)
+    status, page, _ = _get(app, f"/slack/oauth_redirect?code={code}&state={state.group(1)}", cookie)
+    assert status == 200, page
+    (token,) = app.fake.installed_tokens
+    return token
+
+
+def test_installing_stores_only_encrypted_tokens_and_serves_the_workspace(
+    distributed: Distributed,
+) -> None:
+    app = distributed
+    # Before anyone installed the app, Bolt cannot authorise a request from the workspace:
+    # the person is told so, and nothing else happens.
+    assert app.sim.slash("UANNA", "help").status == 200
+    (notice,) = app.fake.wait_for("response_url")
+    assert "reinstall this app" in text_of(notice.args)
+    assert not app.fake.calls_to("users.info")
+    token = install(app)
+    with app.db.engine.connect() as conn:
+        (stored,) = conn.execute(
+            select(slack_installations.c.bot_token, slack_installations.c.team_id)
+        )
+        (bot,) = conn.execute(select(slack_bots.c.bot_token))
+    assert stored.team_id == app.fake.team_id
+    for ciphertext in (stored.bot_token, bot.bot_token):
+        assert token not in ciphertext
+        assert TokenCipher([KEY]).decrypt(ciphertext) == token
+    # Now requests from the workspace are served, with the workspace's own token.
+    assert app.sim.slash("UANNA", "help").status == 200
+    reply = app.fake.wait_for("response_url", count=2)[-1]
+    assert "/mentor join" in text_of(reply.args)
+    users_info = app.fake.calls_to("users.info")
+    assert users_info
+    assert all(c.headers.get("authorization") == f"Bearer {token}" for c in users_info)
+
+
+def test_a_reused_code_or_a_forged_state_installs_nothing(distributed: Distributed) -> None:
+    app = distributed
+    _, page, cookie = _get(app, "/slack/install")
+    state = re.search(r"[?&;]state=([\w-]+)", page)
+    assert state is not None
+    code = app.fake.approve_install("UANNA")
+    # A state the app never issued, or its state without the browser's cookie: refused.
+    status, _, _ = _get(app, f"/slack/oauth_redirect?code={code}&state=forged", cookie)
+    assert status >= 400
+    status, _, _ = _get(app, f"/slack/oauth_redirect?code={code}&state={state.group(1)}")
+    assert status >= 400
+    with app.db.engine.connect() as conn:
+        assert conn.execute(select(slack_installations.c.id)).first() is None
+    assert app.fake.installed_tokens == set()
+
+
+def test_the_dispatcher_sends_with_each_installations_token_until_uninstalled(
+    distributed: Distributed,
+) -> None:
+    app = distributed
+    token = install(app)
+    make_pair(app.db, first_meeting=WED)
+    plan_pass(app.db, timing_from(app.settings), dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    dispatcher = make_dispatcher(
+        app.settings, app.db, dispatch_workspaces(app.settings, app.db), load_catalog()
+    )
+    nudge_time = dt.datetime(2026, 12, 2, 8, 1, tzinfo=dt.UTC)
+    first = dispatcher.run(nudge_time)
+    assert first.sent == 2
+    posts = app.fake.calls_to("chat.postMessage")
+    assert {c.headers.get("authorization") for c in posts} == {f"Bearer {token}"}
+
+    # The workspace uninstalls the app: Slack sends app_uninstalled, the installation goes.
+    assert app.sim.event({"type": "app_uninstalled"}).status == 200
+    with app.db.engine.connect() as conn:
+        assert conn.execute(select(slack_bots.c.id)).first() is None
+    with pytest.raises(NotInstalled):
+        dispatch_workspaces(app.settings, app.db).client(app.fake.team_id)
+    # Anything still due for it fails at once instead of retrying into a void.
+    plan_pass(app.db, timing_from(app.settings), nudge_time + dt.timedelta(days=6))
+    later = make_dispatcher(
+        app.settings, app.db, dispatch_workspaces(app.settings, app.db), load_catalog()
+    ).run(nudge_time + dt.timedelta(days=7))
+    assert later.sent == 0
+    assert later.failed == 2
+    with app.db.sessions() as s:
+        failed = s.scalars(select(Outbox).where(Outbox.status == OutboxStatus.FAILED)).all()
+    assert {r.last_error for r in failed} == {"not_installed"}
