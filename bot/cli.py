@@ -352,14 +352,14 @@ def _instant(raw: str) -> dt.datetime:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     """One planner and dispatcher pass, synchronously, as of --now (default: the clock)."""
-    from bot.scheduling import dispatch_client, make_dispatcher, tick
+    from bot.scheduling import dispatch_workspaces, make_dispatcher, tick
 
     ready = _start_up()
     if isinstance(ready, int):
         return ready
     settings, db, catalog = ready
     try:
-        dispatcher = make_dispatcher(settings, db, dispatch_client(settings), catalog)
+        dispatcher = make_dispatcher(settings, db, dispatch_workspaces(settings, db), catalog)
         result = tick(settings, db, dispatcher, args.now)
     finally:
         db.dispose()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -25,6 +27,7 @@ from bot.store.models import Outbox, OutboxStatus, slack_bots, slack_installatio
 from bot.web import WebApp
 from tests.conftest import SIGNING_SECRET, make_settings, serve
 from tests.helpers import make_pair, text_of
+from tests.test_cli import run_cli
 
 CLIENT_ID, CLIENT_SECRET = "1234567890.987654321", "app-client-secret-for-tests"
 KEY = Fernet.generate_key().decode()
@@ -163,3 +166,27 @@ def test_the_dispatcher_sends_with_each_installations_token_until_uninstalled(
     with app.db.sessions() as s:
         failed = s.scalars(select(Outbox).where(Outbox.status == OutboxStatus.FAILED)).all()
     assert {r.last_error for r in failed} == {"not_installed"}
+
+
+def test_mentor_bot_tick_sends_with_the_installations_token(
+    distributed: Distributed, tmp_path: Path
+) -> None:
+    app = distributed
+    token = install(app)
+    make_pair(app.db, first_meeting=WED)
+    plan_pass(app.db, timing_from(app.settings), dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTOR_", "DATABASE"))
+    }
+    env |= {
+        "DATABASE_URL": app.settings.database_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": app.fake.api_url,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "MENTOR_TOKEN_KEY": KEY,
+    }
+    done = run_cli("tick", "--now", "2026-12-02T08:01:00Z", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    posts = app.fake.wait_for("chat.postMessage", count=2)
+    assert {c.headers.get("authorization") for c in posts} == {f"Bearer {token}"}
