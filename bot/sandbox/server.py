@@ -205,6 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
+            if len(body) < length:
+                # The client went away mid-request (a killed process): like any HTTP server,
+                # Slack never sees a call it did not receive whole. Nothing to answer.
+                self.close_connection = True
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, out_headers, payload = self.fake._dispatch(verb, self.path, headers, body)
         except Exception:  # the server thread must survive anything

@@ -770,3 +770,24 @@ def test_without_shared_specs_the_bundled_table_is_used(
         specs_module.specs_dir.cache_clear()
         specs_module._methods.cache_clear()
         specs_module.method_spec.cache_clear()
+
+
+def test_a_request_cut_off_mid_body_is_not_a_call(fake: FakeSlack) -> None:
+    """A client killed between its headers and its body: Slack never receives that call."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(fake.api_url)
+    body = f'{{"channel": "D0X", "text": "{"x" * 200}"}}'.encode()
+    with socket.create_connection((url.hostname or "127.0.0.1", url.port or 80)) as sock:
+        sock.sendall(
+            b"POST /api/chat.postMessage HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            + f"Authorization: Bearer {fake.bot_token}\r\n".encode()
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:20]
+        )
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(100) == b""  # no answer: the connection is just closed
+    assert fake.calls_to("chat.postMessage") == []
+    assert fake.violations == []
