@@ -214,13 +214,25 @@ def _serve_socket_mode(
     settings: Settings, db: Database, catalog: CatalogDef, port: int, *, scheduler: bool
 ) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 
     from bot.app import build_app
+    from bot.observability import observe_request, socket_request_kind
     from bot.web import WebApp
+
+    class MeteredHandler(SocketModeHandler):
+        """Bolt's handler, counting and timing each envelope as /metrics does for HTTP."""
+
+        def handle(self, client: Any, req: Any) -> None:
+            start = time.time()
+            response = run_bolt_app(self.app, req)
+            send_response(client, req, response, start)
+            kind = socket_request_kind(req.type, req.payload or {})
+            observe_request(kind, response.status, time.time() - start)
 
     app = build_app(settings, db, catalog=catalog)
     assert settings.slack_app_token is not None
-    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    handler = MeteredHandler(app, settings.slack_app_token.get_secret_value())
     # No Slack traffic over HTTP in Socket Mode; /healthz stays for probes and also
     # reports a lost WebSocket.
     health = _serve_probes(WebApp(None, db, connected=handler.client.is_connected), port)

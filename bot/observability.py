@@ -98,6 +98,16 @@ def request_kind(content_type: str, body: bytes) -> str:
     return kind if kind in REQUEST_KINDS else "other"
 
 
+def socket_request_kind(envelope_type: str, payload: dict[str, Any]) -> str:
+    """The same labels for a Socket Mode envelope (slash_commands, interactive, events_api)."""
+    if envelope_type == "slash_commands":
+        return "slash_command"
+    if envelope_type == "events_api":
+        return "event"
+    kind = str(payload.get("type")) if envelope_type == "interactive" else "other"
+    return kind if kind in REQUEST_KINDS else "other"
+
+
 def observe_request(kind: str, status: int, seconds: float) -> None:
     """Count one Slack request and how long its ack took."""
     REQUESTS.labels(kind, str(status)).inc()

@@ -259,6 +259,11 @@ def test_serve_answers_slack_and_stops_cleanly_on_sigterm(served: Served) -> Non
         assert served.sim.slash("UANNA", "help").status == 200
     replies = served.fake.wait_for("response_url", count=4)
     assert all("mitmachen oder dein Profil bearbeiten" in text_of(r.args) for r in replies)
+    # Counted and timed in /metrics, over HTTP (both workers) and over Socket Mode alike.
+    with urllib.request.urlopen(f"{served.base}/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    assert 'mentor_requests_total{kind="slash_command",status="200"} 4.0' in text
+    assert 'mentor_ack_seconds_count{kind="slash_command"} 4.0' in text
     served.proc.send_signal(signal.SIGTERM)
     assert served.proc.wait(timeout=30) == 0
 
