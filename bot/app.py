@@ -163,7 +163,7 @@ def build_app(
         workspaces = make_workspaces(settings, db)
         flow, store = _oauth_flow(settings, db)
         oauth = {"oauth_flow": flow, "installation_store": store}
-        client = MeteredWebClient(base_url=settings.slack_api_url, timeout=10)
+        client = make_client(settings)  # no token: Bolt gives each request its own
         users = UserDirectory.from_settings(workspaces.current, settings)
     else:
         client = client or make_client(settings)
@@ -191,7 +191,22 @@ def build_app(
     ) -> Any:
         """Give every request a correlation id and the app's dependencies."""
         context["correlation_id"] = new_correlation_id()
-        # For every log line of this request, here and in the listener's thread.
+        # Bolt makes a plain WebClient per request: ours counts failed calls in /metrics.
+        given = context.client
+        if given is not None and not isinstance(given, MeteredWebClient):
+            context["client"] = MeteredWebClient(
+                token=given.token,
+                base_url=given.base_url,
+                timeout=given.timeout,
+                ssl=given.ssl,
+                proxy=given.proxy,
+                headers=given.headers,
+                logger=given.logger,
+                retry_handlers=given.retry_handlers,
+            )
+        # For every log line of this request, here and in the listener's thread (which
+        # copies the context). Bolt runs the listener after this returns, so these are not
+        # reset here: the server clears them when the next request starts (bot/web.py).
         CORRELATION_ID.set(context["correlation_id"])
         CURRENT_TEAM.set(context.team_id or context.enterprise_id)
         context["deps"] = deps

@@ -109,11 +109,13 @@ def _metrics_dir() -> Path | None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack over HTTP (gunicorn) or Socket Mode, after checking config and schema."""
-    made = _metrics_dir()
+    made, creator = _metrics_dir(), os.getpid()
     try:
         return _serve(args)
     finally:
-        if made is not None:
+        # gunicorn's workers are forks of this process and unwind through here when they
+        # exit: only the process that made the directory removes it, once it stops.
+        if made is not None and os.getpid() == creator:
             shutil.rmtree(made, ignore_errors=True)
 
 
@@ -217,7 +219,7 @@ def _serve_socket_mode(
     from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 
     from bot.app import build_app
-    from bot.observability import observe_request, socket_request_kind
+    from bot.observability import observe_request, socket_request_kind, start_request
     from bot.web import WebApp
 
     class MeteredHandler(SocketModeHandler):
@@ -225,6 +227,7 @@ def _serve_socket_mode(
 
         def handle(self, client: Any, req: Any) -> None:
             start = time.time()
+            start_request()
             response = run_bolt_app(self.app, req)
             send_response(client, req, response, start)
             kind = socket_request_kind(req.type, req.payload or {})

@@ -164,6 +164,9 @@ class Settings(DatabaseSettings):
             ]
             if missing:
                 raise ValueError(f"OAuth needs {' and '.join(missing)} as well")
+            if self.slack_app_token is not None:
+                # Installing needs /slack/install and /slack/oauth_redirect over HTTPS.
+                raise ValueError("OAuth (SLACK_CLIENT_ID) needs HTTP mode: unset SLACK_APP_TOKEN")
         elif self.slack_bot_token is None:
             raise ValueError("SLACK_BOT_TOKEN is not set")
         return self

@@ -193,7 +193,21 @@ def render_metrics(db: Database | None) -> bytes:
 CORRELATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
-_TOKEN = re.compile(r"\b(xox[abprs]|xapp)-[A-Za-z0-9-]+")
+# Slack tokens: bot, user, app-level and refresh (xoxe-, xoxe.xoxp-) ones.
+_TOKEN = re.compile(r"\b(xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9.-]+")
+
+
+def mask_tokens(text: str) -> str:
+    """The text with every Slack token cut to its kind."""
+    return _TOKEN.sub(lambda m: m.group(1) + "-***", text)
+
+
+def start_request() -> None:
+    """Forget the previous request's correlation id and workspace (threads are reused)."""
+    from bot.slack.workspaces import CURRENT_TEAM
+
+    CORRELATION_ID.set(None)
+    CURRENT_TEAM.set(None)
 
 
 class ContextExecutor(ThreadPoolExecutor):
@@ -210,7 +224,7 @@ class _Context(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = CORRELATION_ID.get()
         message = record.getMessage()
-        masked = _TOKEN.sub(lambda m: m.group(1) + "-***", message)
+        masked = mask_tokens(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
@@ -233,9 +247,7 @@ class JsonFormatter(logging.Formatter):
         if correlation:
             entry["correlation_id"] = correlation
         if record.exc_info:
-            entry["exception"] = _TOKEN.sub(
-                lambda m: m.group(1) + "-***", self.formatException(record.exc_info)
-            )
+            entry["exception"] = mask_tokens(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -244,6 +256,10 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatException(self, ei: Any) -> str:
+        """A traceback, tokens masked."""
+        return mask_tokens(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
         """Format one record."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.observability import observe_request, render_metrics, request_kind
+from bot.observability import observe_request, render_metrics, request_kind, start_request
 from bot.slack.workspaces import INSTALL_PATH, REDIRECT_PATH
 from bot.store import migrate
 from bot.store.db import Database
@@ -110,6 +110,7 @@ class WebApp:
         """Hand the request to Bolt; count it and time its ack (Bolt answers once acked)."""
         assert self.slack is not None
         started = time.perf_counter()
+        start_request()
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         kind = request_kind(environ.get("CONTENT_TYPE", ""), body)

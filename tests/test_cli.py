@@ -390,3 +390,34 @@ def test_match_creates_pairs_and_introduces_them(
         fake.stop()
     record_stand_in(fake)
     fake.assert_no_violations()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_metrics_survive_a_gunicorn_worker_restart(env: dict[str, str], tmp_path: Path) -> None:
+    """A worker that exits unwinds through `serve`: it must not take the shared metrics
+    directory with it (the master and the other workers still write there)."""
+    with serving("http", env, tmp_path) as served:
+        workers = _children(served.proc.pid)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGTERM)  # gunicorn starts a new one
+        deadline = time.monotonic() + 20
+        while set(_children(served.proc.pid)) & {workers[0]} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        while len(_children(served.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for _ in range(4):
+            assert served.sim.slash("UANNA", "help").status == 200
+        with urllib.request.urlopen(f"{served.base}/metrics", timeout=5) as resp:
+            assert resp.status == 200
+            assert "mentor_requests_total" in resp.read().decode()

@@ -104,3 +104,26 @@ def test_an_app_token_switches_to_socket_mode(monkeypatch: pytest.MonkeyPatch) -
 def test_secrets_never_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     set_env(monkeypatch, **GOOD)
     assert "xoxb-1-2-abc" not in repr(load_settings())
+
+
+def test_oauth_needs_its_three_settings_a_valid_key_and_http_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cryptography.fernet import Fernet
+
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "MENTOR_TOKEN_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    set_env(monkeypatch, SLACK_SIGNING_SECRET="secret", SLACK_CLIENT_ID="123.456")
+    with pytest.raises(ConfigError, match="OAuth needs SLACK_CLIENT_SECRET and MENTOR_TOKEN_KEY"):
+        load_settings()
+    set_env(monkeypatch, SLACK_CLIENT_SECRET="s", MENTOR_TOKEN_KEY="not-a-key")
+    with pytest.raises(ConfigError, match="MENTOR_TOKEN_KEY is invalid: must be Fernet keys"):
+        load_settings()
+    keys = [Fernet.generate_key().decode() for _ in range(2)]
+    set_env(monkeypatch, MENTOR_TOKEN_KEY=",".join(keys))
+    settings = load_settings()
+    assert settings.oauth and settings.slack_bot_token is None
+    assert [k.get_secret_value() for k in settings.mentor_token_key] == keys
+    set_env(monkeypatch, SLACK_APP_TOKEN="xapp-1-A-1-x")
+    with pytest.raises(ConfigError, match="needs HTTP mode: unset SLACK_APP_TOKEN"):
+        load_settings()

@@ -68,7 +68,31 @@ def test_json_logs_carry_correlation_ids_and_no_secrets_or_feedback(
     assert "xoxb-***" in everything and "xapp-***" in everything
     refused = [e for e in entries if e["message"].startswith("Refused")]
     assert refused, everything
+
     ref = refused[-1]["message"].split("[ref=", 1)[1].split("]", 1)[0]
     assert refused[-1]["correlation_id"] == ref
     # Lines written while handling a request, in Bolt's listener threads too, carry its id.
     assert len({e.get("correlation_id") for e in entries} - {None}) >= 3
+
+
+def test_text_logs_mask_tokens_in_tracebacks_and_refresh_tokens_too() -> None:
+    sink = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    configure_logging("INFO", "text", stream=sink)
+    try:
+        try:
+            raise RuntimeError(f"Slack said no to {BOT_TOKEN}")
+        except RuntimeError:
+            logging.getLogger("bot.careless").exception("call failed")
+        logging.getLogger("bot.careless").info("refresh xoxe-1-My0xLTEtMjk and xoxe.xoxp-1-Mi0y")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+    out = sink.getvalue()
+    assert "RuntimeError: Slack said no to xoxb-***" in out
+    assert BOT_TOKEN not in out
+    assert "My0xLTEtMjk" not in out and "Mi0y" not in out

@@ -173,3 +173,19 @@ def test_work_after_acks_does_not_delay_the_next_ack(
     finally:
         release.set()
         server.shutdown()
+
+
+def test_web_api_errors_of_listeners_are_counted_too(running: RunningApp) -> None:
+    """Bolt gives every request a WebClient of its own; its failed calls count as well."""
+    key = (
+        "mentor_slack_api_errors_total",
+        (("error", "expired_trigger_id"), ("method", "views.open")),
+    )
+    before = metrics(running.url).get(key, 0)
+    running.fake.fail_next("views.open", error="expired_trigger_id")
+    assert running.sim.slash("UANNA", "join").status == 200
+    running.fake.wait_for("views.open")
+    deadline = time.monotonic() + 5
+    while metrics(running.url).get(key, 0) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert metrics(running.url)[key] - before == 1

@@ -348,6 +348,12 @@ class Dispatcher:
                 self.db.sessions, {row.id: (OutboxStatus.FAILED, "not_installed")}, owner=self.owner
             )
             return
+        except Exception as exc:
+            # A token that cannot be decrypted (a key dropped from MENTOR_TOKEN_KEY), the
+            # store unreachable: this row waits and is retried; the others still go.
+            log.exception("Outbox row %d: no Slack client for its workspace", row.id)
+            self._retry(row, now, f"no_client:{type(exc).__name__}", stats)
+            return
         try:
             channel = self._channel(client, subject)
             response = client.chat_postMessage(channel=channel, **message)

@@ -13,9 +13,10 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
 
 CURRENT_TEAM: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_team", default=None
@@ -35,6 +36,13 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
 
+class BotStore(Protocol):
+    """Finds the bot (and its token) that serves a workspace or an organisation."""
+
+    def bot_for(self, team_or_enterprise: str) -> Bot | None:
+        """The newest bot installed for it, or None."""
+
+
 class NotInstalled(LookupError):
     """No installation (any more) for this workspace: nothing can be sent to it."""
 
@@ -47,7 +55,7 @@ class Workspaces:
         make_client: Callable[[str | None], WebClient],
         *,
         token: str | None = None,
-        store: InstallationStore | None = None,
+        store: BotStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if (token is None) == (store is None):
@@ -79,11 +87,7 @@ class Workspaces:
             hit = self._clients.get(team_id)
             if hit is not None and now - hit[0] < CACHE_SECONDS:
                 return hit[1]
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None:  # an organisation-wide install is found by its enterprise id
-            bot = self._store.find_bot(
-                enterprise_id=team_id, team_id=None, is_enterprise_install=True
-            )
+        bot = self._store.bot_for(team_id)
         if bot is None or not bot.bot_token:
             with self._lock:
                 self._clients.pop(team_id, None)

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the per-dialect settings this bot relies on."""
+    # SQLAlchemy puts a failed statement's parameters into its error message, which ends up
+    # in the logs: those parameters can be someone's free-text feedback.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

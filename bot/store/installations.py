@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+import sqlalchemy
 from cryptography.fernet import Fernet, MultiFernet
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -64,8 +65,11 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
         super().__init__(client_id=client_id, engine=engine)
         self.cipher = cipher
-        # slack_sdk's save() stores the bot through save_bot(), from the already sealed copy.
+        # slack_sdk's save() stores the bot through save_bot(), from the already sealed copy,
+        # and its find_installation() reads the bot through find_bot() and compares tokens
+        # with the stored (sealed) ones: inside those two, tokens stay sealed.
         self._saving = threading.local()
+        self._reading = threading.local()
 
     def save(self, installation: Installation) -> None:
         """Store an installation (and its bot) with encrypted tokens."""
@@ -93,7 +97,34 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
             team_id=team_id,
             is_enterprise_install=is_enterprise_install,
         )
-        return self.cipher.opened(found)
+        return found if getattr(self._reading, "raw", False) else self.cipher.opened(found)
+
+    def bot_for(self, team_or_enterprise: str) -> Bot | None:
+        """The newest bot that serves a workspace, whatever organisation it belongs to, or
+        the organisation-wide bot when given an Enterprise Grid organisation's id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sqlalchemy.select(self.bots.c.enterprise_id, self.bots.c.team_id)
+                .where(
+                    self.bots.c.client_id == self.client_id,
+                    sqlalchemy.or_(
+                        self.bots.c.team_id == team_or_enterprise,
+                        sqlalchemy.and_(
+                            self.bots.c.enterprise_id == team_or_enterprise,
+                            self.bots.c.is_enterprise_install.is_(True),
+                        ),
+                    ),
+                )
+                .order_by(self.bots.c.installed_at.desc(), self.bots.c.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return self.find_bot(
+            enterprise_id=row.enterprise_id,
+            team_id=row.team_id,
+            is_enterprise_install=row.team_id is None,
+        )
 
     def find_installation(
         self,
@@ -104,12 +135,16 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         """The newest installation of a workspace (or of one of its users), decrypted."""
-        found = super().find_installation(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            user_id=user_id,
-            is_enterprise_install=is_enterprise_install,
-        )
+        self._reading.raw = True
+        try:
+            found = super().find_installation(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                is_enterprise_install=is_enterprise_install,
+            )
+        finally:
+            self._reading.raw = False
         return self.cipher.opened(found)
 
 

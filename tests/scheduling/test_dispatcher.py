@@ -8,11 +8,14 @@ import time
 from collections import Counter
 
 import pytest
+from cryptography.fernet import InvalidToken
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from sqlalchemy import select
 
-from bot.sandbox import FakeSlack
+from bot.sandbox import FakeSlack, SlackUser
 from bot.scheduling import dispatch_client, make_dispatcher, plan_pass, timing_from
 from bot.services.catalog import load_catalog
+from bot.slack.workspaces import Workspaces
 from bot.store.db import Database
 from bot.store.models import Outbox, OutboxKind, OutboxStatus, Participant, Status
 from tests.conftest import make_settings
@@ -255,3 +258,31 @@ def test_while_sending_the_gil_changes_hands_every_half_millisecond(
     assert dispatcher.run(NUDGE_UTC).sent == 2
     assert seen and max(seen) <= 0.0005
     assert sys.getswitchinterval() == before
+
+
+def test_a_workspace_whose_token_cannot_be_read_waits_while_the_others_are_sent(
+    fake_slack: FakeSlack, db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.add_user(SlackUser(id="UDORA", name="dora", tz="Europe/Berlin"))
+    make_pair(db, first_meeting=WED)
+    make_pair(db, team="TBAD", mentor="UCLARA", mentee="UDORA", first_meeting=WED)
+    cfg, dispatcher = _dispatcher(fake_slack, db, database_url)
+    plan_pass(db, timing_from(cfg), BEFORE)
+    client = dispatch_client(cfg)
+
+    class Store:  # TBAD's token was sealed with a key no longer configured
+        def bot_for(self, team: str) -> object:
+            if team == "TBAD":
+                raise InvalidToken
+            return Bot(app_id="A", bot_id="B", bot_user_id="U", bot_token=client.token or "",
+                       installed_at=0.0, team_id=team)  # fmt: skip
+
+    dispatcher.workspaces = Workspaces(lambda _token: client, store=Store())  # type: ignore[arg-type]
+    stats = dispatcher.run(NUDGE_UTC)
+    assert (stats.sent, stats.retried) == (2, 2)
+    waiting = [
+        r for r in _rows(db) if r.status is OutboxStatus.PENDING and r.kind is OutboxKind.NUDGE
+    ]
+    assert len(waiting) == 2
+    assert {r.last_error for r in waiting} == {"no_client:InvalidToken"}
+    assert "no Slack client for its workspace" in caplog.text
