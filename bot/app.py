@@ -184,6 +184,17 @@ def build_app(
     if settings.oauth:
         # app_uninstalled and tokens_revoked delete the workspace's installation.
         app.enable_token_revocation_listeners()
+        known: set[tuple[str, str]] = set()
+
+        @app.use
+        def remember_organisation(context: BoltContext, next: Callable[[], BoltResponse]) -> Any:
+            """Note each Grid workspace's organisation once: the dispatcher, which only
+            knows the workspace, finds an organisation-wide installation through it."""
+            pair = (context.team_id, context.enterprise_id)
+            if pair[0] and pair[1] and pair not in known:
+                installations.remember_organisation(db.engine, pair[0], pair[1])
+                known.add((pair[0], pair[1]))
+            return next()
 
     @app.use
     def with_context(

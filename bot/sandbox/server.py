@@ -1123,7 +1123,11 @@ class FakeSlack:
             "bot_user_id": self.bot_user_id,
             "app_id": self.app_id,
             "team": {"id": self.team_id, "name": self.team_name},
-            "enterprise": None,
+            "enterprise": (
+                {"id": self.enterprise_id, "name": "Sandbox Organisation"}
+                if self.enterprise_id
+                else None
+            ),
             "is_enterprise_install": False,
             "authed_user": {"id": user_id},
         }

@@ -56,6 +56,7 @@ TABLES: dict[str, tuple[Kind, str]] = {
     ),
     "slack_bots": ("installation", "encrypted bot token of a workspace"),
     "slack_oauth_states": ("technical", "one-time OAuth states, valid for ten minutes"),
+    "workspace": ("technical", "which Enterprise Grid organisation a workspace belongs to"),
 }
 
 FEEDBACK_TEXT = ("learned", "try_next", "keep", "stop", "start")

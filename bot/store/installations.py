@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy
+import sqlalchemy.exc
 from cryptography.fernet import Fernet, MultiFernet
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.engine import Engine
+
+from bot.store.models import Workspace
 
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 STATE_SECONDS = 600
@@ -119,7 +122,16 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
                 .limit(1)
             ).first()
         if row is None:
-            return None
+            # A workspace of an organisation that installed the app organisation-wide.
+            with self.engine.connect() as conn:
+                organisation = conn.execute(
+                    sqlalchemy.select(Workspace.enterprise_id).where(
+                        Workspace.team_id == team_or_enterprise
+                    )
+                ).scalar()
+            if organisation is None or organisation == team_or_enterprise:
+                return None
+            return self.bot_for(organisation)
         return self.find_bot(
             enterprise_id=row.enterprise_id,
             team_id=row.team_id,
@@ -146,6 +158,29 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         finally:
             self._reading.raw = False
         return self.cipher.opened(found)
+
+
+def remember_organisation(engine: Engine, team_id: str, enterprise_id: str) -> None:
+    """Note that a workspace belongs to an organisation (idempotent)."""
+    with engine.begin() as conn:
+        known = conn.execute(
+            sqlalchemy.select(Workspace.enterprise_id).where(Workspace.team_id == team_id)
+        ).scalar()
+        if known is not None:
+            if known != enterprise_id:  # the workspace moved to another organisation
+                conn.execute(
+                    sqlalchemy.update(Workspace)
+                    .where(Workspace.team_id == team_id)
+                    .values(enterprise_id=enterprise_id)
+                )
+            return
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sqlalchemy.insert(Workspace).values(team_id=team_id, enterprise_id=enterprise_id)
+            )
+    except sqlalchemy.exc.IntegrityError:
+        pass  # another replica noted it at the same moment
 
 
 def stores(

@@ -618,3 +618,14 @@ slack_oauth_states = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+
+class Workspace(Base):
+    """Which Enterprise Grid organisation a workspace belongs to (OAuth only): an
+    organisation-wide installation is stored under the organisation, while programme data
+    and outbox rows name the workspace."""
+
+    __tablename__ = "workspace"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))

@@ -23,7 +23,7 @@ from bot.services.catalog import load_catalog
 from bot.slack.workspaces import NotInstalled
 from bot.store.db import Database
 from bot.store.installations import TokenCipher
-from bot.store.models import Outbox, OutboxStatus, slack_bots, slack_installations
+from bot.store.models import Outbox, OutboxStatus, Workspace, slack_bots, slack_installations
 from bot.web import WebApp
 from tests.conftest import SIGNING_SECRET, make_settings, serve
 from tests.helpers import make_pair, text_of
@@ -190,3 +190,15 @@ def test_mentor_bot_tick_sends_with_the_installations_token(
     assert done.returncode == 0, done.stderr
     posts = app.fake.wait_for("chat.postMessage", count=2)
     assert {c.headers.get("authorization") for c in posts} == {f"Bearer {token}"}
+
+
+def test_a_grid_workspace_is_remembered_with_its_organisation(distributed: Distributed) -> None:
+    app = distributed
+    app.fake.enterprise_id = "E0ORG"
+    install(app)
+    assert app.sim.slash("UANNA", "help").status == 200
+    app.fake.wait_for("response_url")
+    with app.db.sessions() as s:
+        assert s.get(Workspace, app.fake.team_id).enterprise_id == "E0ORG"  # type: ignore[union-attr]
+    # The dispatcher, knowing only the workspace, finds its installation.
+    assert dispatch_workspaces(app.settings, app.db).client(app.fake.team_id).token

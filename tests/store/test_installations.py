@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.slack.workspaces import NotInstalled, Workspaces
 from bot.store.db import Database
-from bot.store.installations import EncryptedInstallationStore, TokenCipher
+from bot.store.installations import EncryptedInstallationStore, TokenCipher, remember_organisation
 from bot.store.models import slack_bots
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -80,3 +80,24 @@ def test_workspaces_of_an_enterprise_grid_organisation_are_found(db: Database) -
     assert workspaces.client("E2").token == "xoxb-org-wide"
     with pytest.raises(NotInstalled):
         workspaces.client("T404")
+
+
+def test_an_organisation_wide_install_serves_its_workspaces_once_they_are_known(
+    db: Database,
+) -> None:
+    store = _store(db, NEW)
+    store.save(
+        _installation(
+            "UBERND", "xoxb-org-wide", enterprise_id="E2", team_id=None, is_enterprise_install=True
+        )
+    )
+    workspaces = Workspaces(lambda token: WebClient(token=token), store=store)
+    # Outbox rows name the workspace; the installation is the organisation's.
+    with pytest.raises(NotInstalled):
+        workspaces.client("T5")
+    remember_organisation(db.engine, "T5", "E2")
+    remember_organisation(db.engine, "T5", "E2")  # idempotent
+    assert workspaces.client("T5").token == "xoxb-org-wide"
+    remember_organisation(db.engine, "T5", "E3")  # moved to another organisation
+    with pytest.raises(NotInstalled):
+        Workspaces(lambda token: WebClient(token=token), store=store).client("T5")
