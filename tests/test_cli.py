@@ -408,10 +408,13 @@ def test_metrics_survive_a_gunicorn_worker_restart(env: dict[str, str], tmp_path
     """A worker that exits unwinds through `serve`: it must not take the shared metrics
     directory with it (the master and the other workers still write there)."""
     with serving("http", env, tmp_path) as served:
+        deadline = time.monotonic() + 20
+        # Healthy once one worker answers; the second may still be starting.
+        while len(_children(served.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         workers = _children(served.proc.pid)
         assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGTERM)  # gunicorn starts a new one
-        deadline = time.monotonic() + 20
         while set(_children(served.proc.pid)) & {workers[0]} and time.monotonic() < deadline:
             time.sleep(0.1)
         while len(_children(served.proc.pid)) < 2 and time.monotonic() < deadline:
