@@ -63,8 +63,12 @@ def test_the_services_are_a_production_set_up() -> None:
 
 def test_the_required_secrets_must_be_set() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
-    for secret in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "POSTGRES_PASSWORD"):
+    for secret in ("SLACK_SIGNING_SECRET", "POSTGRES_PASSWORD"):
         assert re.search(r"\$\{" + secret + r":\?[^}]+\}", text), secret
+    # A bot token (one workspace) or the OAuth trio (several): the bot checks which at start.
+    env = compose()["services"]["web"]["environment"]
+    for either in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "MENTOR_TOKEN_KEY"):
+        assert env[either] == "${" + either + ":-}", either
     socket_mode = (ROOT / "docker-compose.socket-mode.yml").read_text()
     assert re.search(r"\$\{SLACK_APP_TOKEN:\?[^}]+\}", socket_mode)
     # No secret is written into the files themselves.
