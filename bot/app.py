@@ -14,7 +14,6 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
@@ -30,6 +29,7 @@ from bot.slack.blocks.jour_fixe import meeting_refused
 from bot.slack.blocks.pairing import pair_refused, round_refused
 from bot.slack.deps import Deps
 from bot.slack.listeners import register_all
+from bot.slack.listeners.common import team_of
 from bot.slack.metadata import ModalMeta
 from bot.slack.users import UserDirectory
 from bot.slack.workspaces import BOT_SCOPES, CURRENT_TEAM, INSTALL_PATH, REDIRECT_PATH, Workspaces
@@ -123,7 +123,9 @@ def _stores(
     return installations.stores(settings.slack_client_id, db.engine, keys)
 
 
-def _oauth_flow(settings: Settings, db: Database) -> tuple[OAuthFlow, InstallationStore]:
+def _oauth_flow(
+    settings: Settings, db: Database
+) -> tuple[OAuthFlow, installations.EncryptedInstallationStore]:
     assert settings.slack_client_id is not None
     assert settings.slack_client_secret is not None
     store, states = _stores(settings, db)
@@ -160,10 +162,10 @@ def build_app(
     catalog = catalog or load_catalog(settings.mentor_skills_file)
     oauth: dict[str, Any] = {}
     if settings.oauth:
-        workspaces = make_workspaces(settings, db)
         flow, store = _oauth_flow(settings, db)
         oauth = {"oauth_flow": flow, "installation_store": store}
         client = make_client(settings)  # no token: Bolt gives each request its own
+        workspaces = Workspaces(lambda token: make_client(settings, token), store=store)
         users = UserDirectory.from_settings(workspaces.current, settings)
     else:
         client = client or make_client(settings)
@@ -219,7 +221,7 @@ def build_app(
         # copies the context). Bolt runs the listener after this returns, so these are not
         # reset here: the server clears them when the next request starts (bot/web.py).
         CORRELATION_ID.set(context["correlation_id"])
-        CURRENT_TEAM.set(context.team_id or context.enterprise_id)
+        CURRENT_TEAM.set(team_of(context))
         context["deps"] = deps
         context["ack"] = StickyAck()
         return next()

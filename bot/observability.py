@@ -139,15 +139,14 @@ class MeteredWebClient(WebClient):
 class OutboxCollector(Collector):
     """Outbox rows per status and the scheduler's lag, read from the database at scrape time."""
 
-    def __init__(self, db: Database, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def collect(self) -> Iterator[Metric]:
         """Yield the two gauges; nothing (rather than an error page) if the database is down."""
         from bot.store.models import Outbox, OutboxStatus
 
-        now = self.clock()
+        now = dt.datetime.now(dt.UTC)
         try:
             with self.db.sessions() as session:
                 counts = dict(
@@ -230,7 +229,15 @@ class _Context(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class _MaskingFormatter(logging.Formatter):
+    """Tracebacks with every Slack token masked (messages are masked by the filter)."""
+
+    def formatException(self, ei: Any) -> str:
+        """A traceback, tokens masked."""
+        return mask_tokens(super().formatException(ei))
+
+
+class JsonFormatter(_MaskingFormatter):
     """One JSON object per line: time, level, logger, message, correlation id, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -247,19 +254,15 @@ class JsonFormatter(logging.Formatter):
         if correlation:
             entry["correlation_id"] = correlation
         if record.exc_info:
-            entry["exception"] = mask_tokens(self.formatException(record.exc_info))
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(_MaskingFormatter):
     """The plain format, with the correlation id in brackets when there is one."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
-
-    def formatException(self, ei: Any) -> str:
-        """A traceback, tokens masked."""
-        return mask_tokens(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
         """Format one record."""

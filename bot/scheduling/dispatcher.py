@@ -343,10 +343,7 @@ class Dispatcher:
         except NotInstalled:
             # The workspace uninstalled the app: nothing can reach it, now or later.
             log.warning("Outbox row %d: the app is not installed in its workspace", row.id)
-            stats.failed += 1
-            outbox.finish(
-                self.db.sessions, {row.id: (OutboxStatus.FAILED, "not_installed")}, owner=self.owner
-            )
+            self._give_up(row, "not_installed", stats)
             return
         except Exception as exc:
             # A token that cannot be decrypted (a key dropped from MENTOR_TOKEN_KEY), the
@@ -416,9 +413,13 @@ class Dispatcher:
             with session_scope(self.db.sessions) as session:
                 mark_unreachable(subject.recipient.id, session=session)
         log.error("Outbox row %d (%s) failed for good: %s", row.id, row.kind.value, error)
+        self._give_up(row, error, stats)
+
+    def _give_up(self, row: Outbox, reason: str, stats: DispatchStats) -> None:
+        """Close a row as failed, with the reason; it is never sent."""
         stats.failed += 1
         outbox.finish(
-            self.db.sessions, {row.id: (OutboxStatus.FAILED, error[:64])}, owner=self.owner
+            self.db.sessions, {row.id: (OutboxStatus.FAILED, reason[:64])}, owner=self.owner
         )
 
     def _retry(
@@ -437,10 +438,7 @@ class Dispatcher:
                 row.attempts,
                 reason,
             )
-            stats.failed += 1
-            outbox.finish(
-                self.db.sessions, {row.id: (OutboxStatus.FAILED, reason[:64])}, owner=self.owner
-            )
+            self._give_up(row, reason, stats)
             return
         wait = (
             delay

@@ -56,11 +56,10 @@ class Workspaces:
         *,
         token: str | None = None,
         store: BotStore | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if (token is None) == (store is None):
             raise ValueError("give either one bot token or an installation store")
-        self._make, self._store, self._clock = make_client, store, clock
+        self._make, self._store = make_client, store
         self._single = make_client(token) if token is not None else None
         self._clients: dict[str, tuple[float, WebClient]] = {}
         self._lock = threading.Lock()
@@ -70,11 +69,6 @@ class Workspaces:
         """One workspace, served by this client."""
         return cls(lambda _token: client, token=client.token or "")
 
-    @property
-    def single(self) -> WebClient | None:
-        """The one client, when there is one workspace."""
-        return self._single
-
     def client(self, team_id: str | None) -> WebClient:
         """The client of a workspace (or of an Enterprise Grid organisation)."""
         if self._single is not None:
@@ -82,7 +76,7 @@ class Workspaces:
         assert self._store is not None
         if not team_id:
             raise NotInstalled("no workspace given")
-        now = self._clock()
+        now = time.monotonic()
         with self._lock:
             hit = self._clients.get(team_id)
             if hit is not None and now - hit[0] < CACHE_SECONDS:

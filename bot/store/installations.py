@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy
@@ -71,21 +72,27 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         # slack_sdk's save() stores the bot through save_bot(), from the already sealed copy,
         # and its find_installation() reads the bot through find_bot() and compares tokens
         # with the stored (sealed) ones: inside those two, tokens stay sealed.
-        self._saving = threading.local()
-        self._reading = threading.local()
+        self._inside = threading.local()
+
+    @contextmanager
+    def _sealed_inside(self) -> Iterator[None]:
+        self._inside.sealed = True
+        try:
+            yield
+        finally:
+            self._inside.sealed = False
+
+    def _as_is(self) -> bool:
+        return bool(getattr(self._inside, "sealed", False))
 
     def save(self, installation: Installation) -> None:
         """Store an installation (and its bot) with encrypted tokens."""
-        self._saving.sealed = True
-        try:
+        with self._sealed_inside():
             super().save(self.cipher.sealed(installation))
-        finally:
-            self._saving.sealed = False
 
     def save_bot(self, bot: Bot) -> None:
         """Store a bot with an encrypted token."""
-        sealed = bot if getattr(self._saving, "sealed", False) else self.cipher.sealed(bot)
-        super().save_bot(sealed)
+        super().save_bot(bot if self._as_is() else self.cipher.sealed(bot))
 
     def find_bot(
         self,
@@ -100,7 +107,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
             team_id=team_id,
             is_enterprise_install=is_enterprise_install,
         )
-        return found if getattr(self._reading, "raw", False) else self.cipher.opened(found)
+        return found if self._as_is() else self.cipher.opened(found)
 
     def bot_for(self, team_or_enterprise: str) -> Bot | None:
         """The newest bot that serves a workspace, whatever organisation it belongs to, or
@@ -147,16 +154,13 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         """The newest installation of a workspace (or of one of its users), decrypted."""
-        self._reading.raw = True
-        try:
+        with self._sealed_inside():
             found = super().find_installation(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
                 user_id=user_id,
                 is_enterprise_install=is_enterprise_install,
             )
-        finally:
-            self._reading.raw = False
         return self.cipher.opened(found)
 
 
