@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -343,8 +344,15 @@ def _stand_in_notes(report: dict[str, Any], expected: int | None, what: str) -> 
 
 
 def check_throughput(bench: Bench) -> list[Check]:
-    """(a) dispatcher msg/s without a rate limit, over a bare slack_sdk loop (before and after)."""
-    n, stand_in = bench.args.messages, bench.stand_in
+    """(a) dispatcher msg/s without a rate limit, over a bare slack_sdk loop, interleaved.
+
+    The machine is shared: its speed drifts within a run by more than the margin being
+    measured. So the messages go out in `--rounds` rounds, each a bare-loop segment, a
+    dispatcher segment of the next messages due, and again a bare-loop segment; each round's
+    ratio is the dispatcher's rate over the mean of the two bare segments around it, and
+    the check takes the median round.
+    """
+    n, stand_in, rounds = bench.args.messages, bench.stand_in, max(1, bench.args.rounds)
     settings = bench.settings()
     seeded = seed_due(bench.db, bench.users, bench.dm, n)
     dispatcher = bench.dispatcher(settings, Pacer(UNLIMITED, UNLIMITED))
@@ -353,41 +361,63 @@ def check_throughput(bench: Bench) -> list[Check]:
     for client in (stock, kept_alive):
         _bare_loop(client, messages[:200])  # warm-up: imports, first connections
     stand_in.ask("reset")
-    bare_before = _bare_loop(stock, messages)
-    notes = _stand_in_notes(stand_in.ask("report"), seeded, "bare loop")
-    stand_in.ask("reset")
-    start = time.perf_counter()
-    stats = dispatcher.run()
-    seconds = time.perf_counter() - start
-    notes += _stand_in_notes(stand_in.ask("report"), seeded, "dispatcher")
-    if stats.sent != seeded:
-        notes.append(f"dispatcher sent {stats.sent} of {seeded}: {stats}")
-    stand_in.ask("reset")
-    bare_after = _bare_loop(stock, messages)
+    size = -(-seeded // rounds)
+    segments = [messages[i : i + size] for i in range(0, seeded, size)]
+    notes: list[str] = []
+    ratios, bare_total, disp_total, sent = [], 0.0, 0.0, 0
+    previous_bare = _bare_loop(stock, segments[0])
+    bare_total += previous_bare
+    for segment in segments:
+        start = time.perf_counter()
+        stats = dispatcher.run(max_rows=len(segment))
+        seconds = time.perf_counter() - start
+        next_bare = _bare_loop(stock, segment)
+        bare_total += next_bare
+        disp_total += seconds
+        sent += stats.sent
+        if stats.sent != len(segment):
+            notes.append(f"a dispatcher round sent {stats.sent} of {len(segment)}: {stats}")
+        ratios.append((stats.sent / seconds) / (len(segment) / ((previous_bare + next_bare) / 2)))
+        previous_bare = next_bare
+    # Every bare segment posts its messages once more: the stand-in saw the dispatcher's
+    # posts plus (rounds + 1) bare loops' worth of the same texts.
+    report = stand_in.ask("report")
+    expected = seeded * 2 + len(segments[0])
+    notes += _stand_in_notes(report, expected, "bare loops and dispatcher")
+    if sent != seeded:
+        notes.append(f"dispatcher sent {sent} of {seeded}")
     stand_in.ask("reset")
     same_transport = _bare_loop(kept_alive, messages)
     stand_in.ask("reset")
-    bare = (bare_before + bare_after) / 2
-    bench.bare_rate = seeded / bare
-    ratio = (stats.sent / seconds) / bench.bare_rate
+    ratio = statistics.median(ratios)
+    bare_count = seeded + len(segments[0])
+    bench.bare_rate = bare_count / bare_total
     print(
-        f"   (a) {seeded} due nudges; DM channel ids pre-cached in participant.dm_channel_id,"
-        " so conversations.open is not in the loop; pacer unlimited"
+        f"   (a) {seeded} due nudges in {len(segments)} rounds of bare loop, dispatcher, bare"
+        " loop; DM channel ids pre-cached in participant.dm_channel_id, so"
+        " conversations.open is not in the loop; pacer unlimited"
     )
     print(
-        f"       bare slack_sdk loop {seeded / bare_before:.0f} msg/s before and"
-        f" {seeded / bare_after:.0f} after the dispatcher; dispatcher"
-        f" {stats.sent / seconds:.0f} msg/s ({seconds:.1f} s) = {ratio:.3f} of their mean"
+        "       dispatcher / bare loop per round: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + f"; median {ratio:.3f}; over all rounds"
+        f" {(sent / disp_total) / bench.bare_rate:.3f}"
     )
     print(
-        f"       per message: bare loop {bare / seeded * 1000:.2f} ms, dispatcher"
-        f" {seconds / max(1, stats.sent) * 1000:.2f} ms; the same loop over the dispatcher's"
+        f"       per message: bare loop {bare_total / bare_count * 1000:.2f} ms, dispatcher"
+        f" {disp_total / max(1, sent) * 1000:.2f} ms; the same loop over the dispatcher's"
         f" kept-alive client {same_transport / seeded * 1000:.2f} ms"
-        f" (dispatcher = {(stats.sent / seconds) / (seeded / same_transport):.3f} of it:"
+        f" (dispatcher = {(sent / disp_total) / (seeded / same_transport):.3f} of it:"
         " the cost of claiming, deciding, rendering and marking)"
     )
     return [
-        Check("(a) dispatcher / bare loop, msg/s", f"{ratio:.2f}", ">= 0.80", ratio >= 0.8, notes)
+        Check(
+            "(a) dispatcher / bare loop, msg/s (median round)",
+            f"{ratio:.2f}",
+            ">= 0.80",
+            ratio >= 0.8,
+            notes,
+        )
     ]
 
 
@@ -586,6 +616,7 @@ def main() -> None:
     """Parse arguments, run the checks on each backend, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000, help="for (a), (b) and (c)")
+    parser.add_argument("--rounds", type=int, default=5, help="(a): interleaved rounds")
     parser.add_argument("--rate-limit", type=float, default=50.0, help="msg/s, for (b)")
     parser.add_argument("--fault-rate", type=float, default=0.2, help="for (c)")
     parser.add_argument("--pairs", type=int, default=100_000, help="for (d)")

@@ -464,13 +464,23 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+_OPEN_OUTBOX = text("status IN ('pending', 'sending')")
+
+
 class Outbox(Base):
     """One DM to send at a due time; planned once, claimed with a lease, sent at most once."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("kind", "subject_id", "occurrence_key"),
-        Index("ix_outbox_status_due_at", "status", "due_at"),
+        # Only the claim reads it, for open rows: a row sent adds no entry here.
+        Index(
+            "ix_outbox_open_due_at",
+            "status",
+            "due_at",
+            postgresql_where=_OPEN_OUTBOX,
+            sqlite_where=_OPEN_OUTBOX,
+        ),
         Index("ix_outbox_participant_id_sent_at", "participant_id", "sent_at"),
     )
 
