@@ -19,11 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.services.jour_fixe import pairs_at_risk_query
 from bot.store.models import (
+    ANSWER_TEXT_FIELDS,
     JourFixe,
     MeetingStatus,
     Pair,
@@ -46,7 +47,9 @@ THEMES_MIN = 10
 THEMES_SAMPLE = 200
 # How many periods the trend covers, the current one included.
 TREND_PERIODS = 4
-TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
+TEXT_FIELDS = ANSWER_TEXT_FIELDS
+# A "at least k people (or pairs)" check first looks at this many rows per one asked for.
+_AT_LEAST_PROBE = 50
 NO_DEPARTMENT = ""
 DAY_PERIODS = {"30d": 30, "90d": 90}
 FIRST_YEAR = 2000
@@ -352,24 +355,38 @@ def _span(periods: Sequence[Period]) -> Period:
 
 
 def _meetings(
-    team: str, periods: Sequence[Period], session: Session
-) -> list[tuple[dict[str, int], int]]:
-    """Per period: jour fixes by status, and how many pairs they belong to; one query."""
+    team: str, periods: Sequence[Period], k: int, session: Session
+) -> list[tuple[dict[str, int], bool]]:
+    """Per period: jour fixes by status, and whether at least k pairs had any.
+
+    The counts come from one pass; the k check only needs a yes or no, which the first
+    few hundred jour fixes of a period almost always settle.
+    """
     base = _jour_fixes(team, _span(periods)).subquery()
     columns: list[Any] = []
     for p in periods:
         inside = _in_period(base.c.occurrence, p, as_date=True)
-        columns.append(func.count(distinct(case((inside, base.c.pair_id)))))
         columns += [
             func.count().filter(inside, base.c.status == status.value) for status in MeetingStatus
         ]
     row = [int(v or 0) for v in session.execute(select(*columns)).one()]
-    width = 1 + len(MeetingStatus)
+    width = len(MeetingStatus)
     out = []
-    for i in range(len(periods)):
-        pairs, *counts = row[i * width : (i + 1) * width]
-        out.append(({s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}, pairs))
+    for i, p in enumerate(periods):
+        counts = row[i * width : (i + 1) * width]
+        activity = {s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}
+        out.append((activity, sum(counts) >= k and _pairs_at_least(k, team, p, session)))
     return out
+
+
+def _pairs_at_least(k: int, team: str, period: Period, session: Session) -> bool:
+    """Whether at least k pairs had a jour fixe in the period."""
+    had = (
+        select(JourFixe.pair_id)
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, period, as_date=True))
+    )
+    return _at_least(k, had, session)
 
 
 def _rate(activity: Mapping[str, int]) -> float | None:
@@ -379,17 +396,16 @@ def _rate(activity: Mapping[str, int]) -> float | None:
 
 @dataclass
 class _Cell:
-    """Poll figures of one (role, department) cell. Each person is in exactly one cell, so
-    respondents and authors add up across cells."""
+    """Poll figures of one (role, department) cell of the report's period. Each person is
+    in exactly one cell, so respondents add up across cells."""
 
     role: str
     department: str
     polls: int = 0
     respondents: int = 0
     dist: list[int] = field(default_factory=lambda: [0] * 5)
-    texts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # Per trend period: respondents, answers and the sum of their ratings.
-    trend: list[tuple[int, int, int]] = field(default_factory=list)
+    # Per text field: how many answers hold text in it.
+    texts: dict[str, int] = field(default_factory=dict)
 
 
 def _ratings_of(cells: Iterable[_Cell]) -> Ratings:
@@ -405,75 +421,100 @@ def _ratings_of(cells: Iterable[_Cell]) -> Ratings:
     )
 
 
-def _poll_cells(
-    team: str, period: Period, trend: Sequence[Period], session: Session
-) -> list[_Cell]:
-    """One pass over the polls of the period and of the trend periods.
+def _has_text(name: str) -> Any:
+    return Poll.answer_texts.op("&")(1 << ANSWER_TEXT_FIELDS.index(name)) != 0
 
-    The inner query sums each person's polls, ratings and comments (per trend period too),
-    the outer one sums the people of each (role, department) cell. Everything else is
-    added up from these few cells.
+
+def _polls_of(team: str, period: Period) -> Any:
+    return and_(Poll.team_id == team, _in_period(Poll.occurrence, period, as_date=True))
+
+
+def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
+    """The period's polls per (role, department) cell, from the poll indexes alone.
+
+    Polls carry a copy of their answer's rating and text fields (kept by triggers), so no
+    answer is read. The first pass adds up polls, ratings and comments per cell; the second
+    counts each cell's respondents, the people with a rating in the period.
     """
-    occurrence = Poll.occurrence
-    span = _span([period, *trend])
-    main = _in_period(occurrence, period, as_date=True)
-    rating = PollAnswer.rating
-    inner_columns: list[Any] = [
-        Poll.participant_id.label("pid"),
-        func.count().filter(main).label("polls"),
-        func.count(rating).filter(main).label("rated"),
-        *(func.count().filter(main, rating == n).label(f"r{n}") for n in range(1, 6)),
-        *(
-            func.count().filter(main, func.length(getattr(PollAnswer, name)) > 0).label(name)
-            for name in TEXT_FIELDS
-        ),
-    ]
-    for i, bucket in enumerate(trend):
-        inside = _in_period(occurrence, bucket, as_date=True)
-        inner_columns += [
-            func.count(rating).filter(inside).label(f"b{i}_rated"),
-            func.coalesce(func.sum(rating).filter(inside), 0).label(f"b{i}_sum"),
-        ]
-    inner = (
-        select(*inner_columns)
-        .outerjoin(PollAnswer, PollAnswer.poll_id == Poll.id)
-        .where(Poll.team_id == team, _in_period(occurrence, span, as_date=True))
-        .group_by(Poll.participant_id)
-        .subquery()
-    )
-    c = inner.c
+    rating = Poll.answer_rating
     department = func.coalesce(Participant.department, NO_DEPARTMENT)
-    outer_columns: list[Any] = [
-        Participant.role.label("role"),
-        department.label("department"),
-        func.sum(c.polls).label("polls"),
-        func.count().filter(c.rated > 0).label("respondents"),
-        *(func.sum(c[f"r{n}"]).label(f"r{n}") for n in range(1, 6)),
-    ]
-    for name in TEXT_FIELDS:
-        outer_columns += [func.sum(c[name]), func.count().filter(c[name] > 0)]
-    for i in range(len(trend)):
-        outer_columns += [
-            func.count().filter(c[f"b{i}_rated"] > 0),
-            func.sum(c[f"b{i}_rated"]),
-            func.sum(c[f"b{i}_sum"]),
-        ]
     rows = session.execute(
-        select(*outer_columns)
-        .join(Participant, Participant.id == c.pid)
+        select(
+            Participant.role,
+            department,
+            func.count(),
+            *(func.count().filter(rating == n) for n in range(1, 6)),
+            *(func.count().filter(_has_text(name)) for name in ANSWER_TEXT_FIELDS),
+        )
+        .join(Participant, Participant.id == Poll.participant_id)
+        .where(_polls_of(team, period))
         .group_by(Participant.role, department)
     ).all()
-    cells = []
-    for row in rows:
-        values = [int(v or 0) for v in row[2:]]
-        cell = _Cell(str(row.role), str(row.department), polls=values[0], respondents=values[1])
-        cell.dist = values[2:7]
-        rest = values[7:]
-        cell.texts = {name: (rest[2 * i], rest[2 * i + 1]) for i, name in enumerate(TEXT_FIELDS)}
-        rest = rest[2 * len(TEXT_FIELDS) :]
-        cell.trend = [(rest[3 * i], rest[3 * i + 1], rest[3 * i + 2]) for i in range(len(trend))]
-        cells.append(cell)
-    return cells
+    cells = {}
+    for role, dept, *figures in rows:
+        values = [int(v or 0) for v in figures]
+        cells[(str(role), str(dept))] = _Cell(
+            str(role),
+            str(dept),
+            polls=values[0],
+            dist=values[1:6],
+            texts=dict(zip(ANSWER_TEXT_FIELDS, values[6:], strict=True)),
+        )
+    # Per person, one probe into the poll index by person: is there a rating in the period?
+    rated = (
+        select(Poll.id)
+        .where(
+            Poll.participant_id == Participant.id,
+            _in_period(Poll.occurrence, period, as_date=True),
+            rating.is_not(None),
+        )
+        .exists()
+    )
+    for role, dept, respondents in session.execute(
+        select(Participant.role, department, func.count())
+        .where(Participant.team_id == team, rated)
+        .group_by(Participant.role, department)
+    ):
+        cells[(str(role), str(dept))].respondents = int(respondents)
+    return list(cells.values())
+
+
+def _people(*where: Any) -> Select[Any]:
+    """The people whose polls match."""
+    return select(Poll.participant_id).where(*where)
+
+
+def _at_least(k: int, ids: Select[Any], session: Session) -> bool:
+    """Whether the one-column query `ids` (people, pairs) yields at least k different ids.
+
+    Only the yes or no is needed (a k-anonymity check). The first few hundred rows almost
+    always settle it; only if they do not are all of them counted.
+    """
+    for query in (ids.limit(k * _AT_LEAST_PROBE), ids):
+        found = query.subquery()
+        column = next(iter(found.c))
+        if int(session.scalar(select(func.count(distinct(column)))) or 0) >= k:
+            return True
+    return False
+
+
+def _trend_ratings(
+    team: str, periods: Sequence[Period], k: int, session: Session
+) -> list[float | None]:
+    """The average rating of each trend period, where at least k people gave one."""
+    rating = Poll.answer_rating
+    columns: list[Any] = []
+    for p in periods:
+        inside = _in_period(Poll.occurrence, p, as_date=True)
+        columns += [func.count(rating).filter(inside), func.sum(rating).filter(inside)]
+    row = session.execute(select(*columns).where(_polls_of(team, _span(periods)))).one()
+    averages: list[float | None] = []
+    for i, p in enumerate(periods):
+        answers, total = int(row[2 * i] or 0), int(row[2 * i + 1] or 0)
+        rated = _people(_polls_of(team, p), rating.is_not(None))
+        shown = answers >= k and _at_least(k, rated, session)
+        averages.append(total / answers if shown else None)
+    return averages
 
 
 def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
@@ -482,11 +523,7 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
     report.polls = sum(c.polls for c in cells)
     report.respondents = everyone.respondents
     report.ratings = everyone if everyone.respondents >= k else None
-    texts = {
-        name: (sum(c.texts[name][0] for c in cells), sum(c.texts[name][1] for c in cells))
-        for name in TEXT_FIELDS
-    }
-    report.comments = {name: n for name, (n, _) in texts.items()}
+    report.comments = {name: sum(c.texts[name] for c in cells) for name in ANSWER_TEXT_FIELDS}
     if report.ratings is None:
         return  # no breakdown, and no comments, of what is too small to show as a whole
     # Role and department are two views of the same role x department cells: a slice that
@@ -508,24 +545,18 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
         setattr(report, target, slices)
         setattr(report, f"{target}_hidden", hidden)
     shuffle = random.SystemRandom().shuffle
-    for name, (n, authors) in texts.items():
-        if n >= THEMES_MIN and authors >= k:
+    for name, n in report.comments.items():
+        written = and_(_polls_of(team, period), _has_text(name))
+        if n >= THEMES_MIN and _at_least(k, _people(written), session):
             # Only the text: no author, date, pair or order that could point back to anyone.
             # A random sample of at most THEMES_SAMPLE, drawn in the database.
+            sample = select(Poll.id).where(written).order_by(func.random()).limit(THEMES_SAMPLE)
             column = getattr(PollAnswer, name)
-            comments = list(
-                session.scalars(
-                    select(column)
-                    .join(Poll, Poll.id == PollAnswer.poll_id)
-                    .where(
-                        Poll.team_id == team,
-                        _in_period(Poll.occurrence, period, as_date=True),
-                        func.length(column) > 0,
-                    )
-                    .order_by(func.random())
-                    .limit(THEMES_SAMPLE)
-                )
-            )
+            comments = [
+                text
+                for text in session.scalars(select(column).where(PollAnswer.poll_id.in_(sample)))
+                if text  # the copy is kept by a trigger, but the text is what is shown
+            ]
             shuffle(comments)
             report.themes[name] = comments
 
@@ -565,8 +596,7 @@ def _met_per_week(team: str, period: Period, session: Session) -> list[tuple[dt.
 def _trend(
     report: Report,
     periods: list[Period],
-    meetings: list[tuple[dict[str, int], int]],
-    cells: list[_Cell],
+    meetings: list[tuple[dict[str, int], bool]],
     session: Session,
 ) -> None:
     """Joins, meetings and ratings per trend period."""
@@ -576,20 +606,17 @@ def _trend(
             *(func.count().filter(_in_period(Participant.created_at, p)) for p in periods)
         ).where(Participant.team_id == team)
     ).one()
+    averages = _trend_ratings(team, periods, k, session)
     points = []
     for i, p in enumerate(periods):
-        activity, pairs = meetings[i]
-        shown = pairs >= k
-        respondents = sum(c.trend[i][0] for c in cells)
-        answers = sum(c.trend[i][1] for c in cells)
-        total = sum(c.trend[i][2] for c in cells)
+        activity, shown = meetings[i]
         points.append(
             TrendPoint(
                 p.label if p.kind != "days" else f"{p.start:%Y-%m-%d}",
                 int(joins[i] or 0),
                 activity["met"] if shown else None,
                 _rate(activity) if shown else None,
-                total / answers if respondents >= k and answers else None,
+                averages[i],
             )
         )
     report.trend = points
@@ -604,9 +631,9 @@ def build_report(
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
     asked = periods if periods[-1] == period else [*periods, period]
-    meetings = _meetings(team_id, asked, session)
-    activity, pairs = meetings[-1]
-    if pairs >= report.k:
+    meetings = _meetings(team_id, asked, report.k, session)
+    activity, enough_pairs = meetings[-1]
+    if enough_pairs:
         report.activity = activity
         report.meeting_rate = _rate(activity)
         report.met_per_week = _met_per_week(team_id, period, session)
@@ -614,10 +641,9 @@ def build_report(
         report.at_risk = int(
             session.scalar(select(func.count()).select_from(pairs_at_risk_query(team_id))) or 0
         )
-    cells = _poll_cells(team_id, period, periods, session)
-    _satisfaction(report, cells, session)
+    _satisfaction(report, _poll_cells(team_id, period, session), session)
     _skills(report, session)
-    _trend(report, periods, meetings[: len(periods)], cells, session)
+    _trend(report, periods, meetings[: len(periods)], session)
     return report
 
 

@@ -520,7 +520,19 @@ class Poll(Base):
     __table_args__ = (
         UniqueConstraint("jour_fixe_id", "participant_id"),
         # Reports read a workspace's polls of a period straight from this index.
-        Index("ix_poll_team_id_occurrence", "team_id", "occurrence"),
+        Index(
+            "ix_poll_team_id_occurrence",
+            "team_id",
+            "occurrence",
+            postgresql_include=["id", "participant_id", "answer_rating", "answer_texts"],
+        ),
+        # A person's polls: whether they rated in a period (reports), export and erasure.
+        Index(
+            "ix_poll_participant_id_occurrence",
+            "participant_id",
+            "occurrence",
+            postgresql_include=["answer_rating"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -529,6 +541,10 @@ class Poll(Base):
     # Copies of the jour fixe's workspace and date (both fixed for good), for reports.
     team_id: Mapped[str] = mapped_column(String(32))
     occurrence: Mapped[dt.date] = mapped_column(Date)
+    # Copies of the answer, kept by triggers on poll_answer (migration 0009), for reports:
+    # its rating, and bit i set when ANSWER_TEXT_FIELDS[i] holds text. Never written here.
+    answer_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    answer_texts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     jour_fixe: Mapped[JourFixe] = relationship(lazy="joined")
@@ -536,6 +552,8 @@ class Poll(Base):
 
 
 FEEDBACK_TEXT_MAX = 500
+# The free-text fields of an answer, in the bit order of Poll.answer_texts.
+ANSWER_TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
 
 
 class PollAnswer(Base):
