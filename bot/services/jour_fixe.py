@@ -23,7 +23,6 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    case,
     cast,
     delete,
     func,
@@ -376,31 +375,32 @@ def is_at_risk(pair_id: int, *, session: Session) -> bool:
 def pairs_at_risk_query(team_id: str, *, pair_id: int | None = None) -> Subquery:
     """Active pairs of a workspace whose last STREAK closed jour fixes were all missed.
 
-    One window query for the whole workspace (HR counts them; reports never list them).
+    Per active pair, its last STREAK closed jour fixes are read backwards from the
+    (pair, occurrence) index, so the cost follows the pairs, not their whole history
+    (HR counts them; reports never list them).
     """
-    ranked = (
-        select(
-            JourFixe.pair_id,
-            JourFixe.status,
-            func.row_number()
-            .over(partition_by=JourFixe.pair_id, order_by=JourFixe.occurrence.desc())
-            .label("n"),
-        )
-        .join(Pair, Pair.id == JourFixe.pair_id)
+    last = (
+        select(JourFixe.status)
+        .where(JourFixe.pair_id == Pair.id, JourFixe.status.not_in(OPEN_STATUSES))
+        .order_by(JourFixe.occurrence.desc())
+        .limit(STREAK)
+        .correlate(Pair)
+        .subquery()
+    )
+    missed = (
+        select(func.count())
+        .select_from(last)
+        .where(last.c.status == MeetingStatus.MISSED.value)
+        .scalar_subquery()
+    )
+    return (
+        select(Pair.id.label("pair_id"))
         .where(
             Pair.team_id == team_id,
             Pair.status == PairStatus.ACTIVE,
-            JourFixe.status.not_in(OPEN_STATUSES),
-            *([JourFixe.pair_id == pair_id] if pair_id is not None else []),
+            *([Pair.id == pair_id] if pair_id is not None else []),
+            missed == STREAK,
         )
-        .subquery()
-    )
-    missed = case((ranked.c.status == MeetingStatus.MISSED.value, 1), else_=0)
-    return (
-        select(ranked.c.pair_id)
-        .where(ranked.c.n <= STREAK)
-        .group_by(ranked.c.pair_id)
-        .having(func.count() == STREAK, func.sum(missed) == STREAK)
         .subquery()
     )
 

@@ -20,6 +20,7 @@ from bot.store.models import (
     OutboxKind,
     OutboxStatus,
     Pair,
+    PairStatus,
     Participant,
 )
 from tests.helpers import make_pair
@@ -246,3 +247,48 @@ def test_the_next_jour_fixe_skips_a_skipped_one_and_follows_a_move(db: Database)
         moved = dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC)
         jour_fixe.move(jf, _person(s, "UANNA"), moved, session=s, now=now, timing=T)
         assert jour_fixe.next_jour_fixe(pair, session=s, now=now) == moved
+
+
+@pytest.mark.parametrize(
+    ("history", "at_risk"),
+    [
+        # Oldest first; only closed jour fixes count, and only the last three of them.
+        (["missed", "missed", "missed"], True),
+        (["met", "missed", "missed", "missed"], True),
+        (["missed", "missed", "missed", "planned"], True),
+        (["missed", "missed", "missed", "moved"], True),
+        (["missed", "missed", "missed", "met"], False),
+        (["missed", "missed", "missed", "skipped"], False),
+        (["missed", "met", "missed", "missed"], False),
+        (["missed", "missed"], False),
+        ([], False),
+    ],
+)
+def test_a_pair_is_at_risk_only_when_its_last_three_closed_jour_fixes_were_missed(
+    db: Database, history: list[str], at_risk: bool
+) -> None:
+    team = "TR" + "".join(status[:2].upper() for status in history)
+    pair_id = make_pair(db, team=team, mentor=f"{team}M", mentee=f"{team}E")
+    other = make_pair(db, team=f"{team}X", mentor=f"{team}XM", mentee=f"{team}XE")
+    start = dt.date(2026, 3, 4)
+    with db.sessions.begin() as s:
+        for pid in (pair_id, other):
+            # Inserted oldest first: reading them in table order would take the wrong three.
+            for n, status in enumerate(history):
+                day = start + dt.timedelta(weeks=n)
+                s.add(
+                    JourFixe(
+                        pair_id=pid,
+                        occurrence=day,
+                        planned_at=dt.datetime.combine(day, dt.time(13), tzinfo=dt.UTC),
+                        status=MeetingStatus(status),
+                    )
+                )
+    with db.sessions() as s:
+        assert jour_fixe.pairs_at_risk(team, session=s) == ([pair_id] if at_risk else [])
+        assert jour_fixe.is_at_risk(pair_id, session=s) is at_risk
+    # A pair that ended is nobody's risk any more.
+    with db.sessions.begin() as s:
+        s.get_one(Pair, pair_id).status = PairStatus.ENDED
+    with db.sessions() as s:
+        assert jour_fixe.pairs_at_risk(team, session=s) == []
