@@ -336,14 +336,6 @@ def _participation(report: Report, session: Session) -> None:
     )
 
 
-def _jour_fixes(team: str, period: Period) -> Any:
-    return (
-        select(JourFixe)
-        .join(Pair, Pair.id == JourFixe.pair_id)
-        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, period, as_date=True))
-    )
-
-
 def _span(periods: Sequence[Period]) -> Period:
     """The smallest period that covers all of these."""
     starts = [p.start for p in periods]
@@ -354,28 +346,51 @@ def _span(periods: Sequence[Period]) -> Period:
     )
 
 
-def _meetings(
-    team: str, periods: Sequence[Period], k: int, session: Session
-) -> list[tuple[dict[str, int], bool]]:
-    """Per period: jour fixes by status, and whether at least k pairs had any.
+@dataclass
+class _Meetings:
+    """Jour fixes of one period by status, and whether at least k pairs had any."""
 
-    The counts come from one pass; the k check only needs a yes or no, which the first
-    few hundred jour fixes of a period almost always settle.
+    activity: dict[str, int]
+    enough_pairs: bool
+
+
+def _in(period: Period, day: dt.date) -> bool:
+    return (period.start is None or day >= period.start) and day < period.end
+
+
+def _meetings_by_day(
+    team: str, periods: Sequence[Period], session: Session
+) -> list[tuple[dt.date, str, int]]:
+    """(day, status, jour fixes) over all the periods: one small aggregate per day."""
+    rows = session.execute(
+        select(JourFixe.occurrence, JourFixe.status, func.count())
+        .join(Pair, Pair.id == JourFixe.pair_id)
+        .where(Pair.team_id == team, _in_period(JourFixe.occurrence, _span(periods), as_date=True))
+        .group_by(JourFixe.occurrence, JourFixe.status)
+    ).all()
+    return [(day, str(status), int(n)) for day, status, n in rows]
+
+
+def _meetings(
+    team: str,
+    periods: Sequence[Period],
+    days: Sequence[tuple[dt.date, str, int]],
+    k: int,
+    session: Session,
+) -> list[_Meetings]:
+    """Per period: jour fixes by status (added up from the days), and the k check on pairs.
+
+    The k check only needs a yes or no, which the first few hundred jour fixes of a
+    period almost always settle.
     """
-    base = _jour_fixes(team, _span(periods)).subquery()
-    columns: list[Any] = []
-    for p in periods:
-        inside = _in_period(base.c.occurrence, p, as_date=True)
-        columns += [
-            func.count().filter(inside, base.c.status == status.value) for status in MeetingStatus
-        ]
-    row = [int(v or 0) for v in session.execute(select(*columns)).one()]
-    width = len(MeetingStatus)
     out = []
-    for i, p in enumerate(periods):
-        counts = row[i * width : (i + 1) * width]
-        activity = {s.value: n for s, n in zip(MeetingStatus, counts, strict=True)}
-        out.append((activity, sum(counts) >= k and _pairs_at_least(k, team, p, session)))
+    for p in periods:
+        activity = {s.value: 0 for s in MeetingStatus}
+        for day, status, n in days:
+            if _in(p, day):
+                activity[status] += n
+        enough = sum(activity.values()) >= k and _pairs_at_least(k, team, p, session)
+        out.append(_Meetings(activity, enough))
     return out
 
 
@@ -503,14 +518,15 @@ def _trend_ratings(
 ) -> list[float | None]:
     """The average rating of each trend period, where at least k people gave one."""
     rating = Poll.answer_rating
-    columns: list[Any] = []
-    for p in periods:
-        inside = _in_period(Poll.occurrence, p, as_date=True)
-        columns += [func.count(rating).filter(inside), func.sum(rating).filter(inside)]
-    row = session.execute(select(*columns).where(_polls_of(team, _span(periods)))).one()
+    days = session.execute(
+        select(Poll.occurrence, func.count(rating), func.sum(rating))
+        .where(_polls_of(team, _span(periods)))
+        .group_by(Poll.occurrence)
+    ).all()
     averages: list[float | None] = []
-    for i, p in enumerate(periods):
-        answers, total = int(row[2 * i] or 0), int(row[2 * i + 1] or 0)
+    for p in periods:
+        answers = sum(int(n or 0) for day, n, _ in days if _in(p, day))
+        total = sum(int(t or 0) for day, _, t in days if _in(p, day))
         rated = _people(_polls_of(team, p), rating.is_not(None))
         shown = answers >= k and _at_least(k, rated, session)
         averages.append(total / answers if shown else None)
@@ -546,7 +562,8 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
         setattr(report, f"{target}_hidden", hidden)
     shuffle = random.SystemRandom().shuffle
     for name, n in report.comments.items():
-        written = and_(_polls_of(team, period), _has_text(name))
+        # `answer_texts <> 0` lets the database read the small index of polls with text.
+        written = and_(_polls_of(team, period), Poll.answer_texts != 0, _has_text(name))
         if n >= THEMES_MIN and _at_least(k, _people(written), session):
             # Only the text: no author, date, pair or order that could point back to anyone.
             # A random sample of at most THEMES_SAMPLE, drawn in the database.
@@ -582,21 +599,21 @@ def _skills(report: Report, session: Session) -> None:
     )
 
 
-def _met_per_week(team: str, period: Period, session: Session) -> list[tuple[dt.date, int]]:
-    base = _jour_fixes(team, period).where(JourFixe.status == MeetingStatus.MET).subquery()
+def _met_per_week(
+    period: Period, days: Sequence[tuple[dt.date, str, int]]
+) -> list[tuple[dt.date, int]]:
     weeks: dict[dt.date, int] = {}
-    for day, n in session.execute(
-        select(base.c.occurrence, func.count()).group_by(base.c.occurrence)
-    ):
-        monday = day - dt.timedelta(days=day.weekday())
-        weeks[monday] = weeks.get(monday, 0) + int(n)
+    for day, status, n in days:
+        if status == MeetingStatus.MET.value and _in(period, day):
+            monday = day - dt.timedelta(days=day.weekday())
+            weeks[monday] = weeks.get(monday, 0) + n
     return sorted(weeks.items())
 
 
 def _trend(
     report: Report,
     periods: list[Period],
-    meetings: list[tuple[dict[str, int], bool]],
+    meetings: list[_Meetings],
     session: Session,
 ) -> None:
     """Joins, meetings and ratings per trend period."""
@@ -609,7 +626,7 @@ def _trend(
     averages = _trend_ratings(team, periods, k, session)
     points = []
     for i, p in enumerate(periods):
-        activity, shown = meetings[i]
+        activity, shown = meetings[i].activity, meetings[i].enough_pairs
         points.append(
             TrendPoint(
                 p.label if p.kind != "days" else f"{p.start:%Y-%m-%d}",
@@ -631,12 +648,12 @@ def build_report(
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
     asked = periods if periods[-1] == period else [*periods, period]
-    meetings = _meetings(team_id, asked, report.k, session)
-    activity, enough_pairs = meetings[-1]
-    if enough_pairs:
-        report.activity = activity
-        report.meeting_rate = _rate(activity)
-        report.met_per_week = _met_per_week(team_id, period, session)
+    days = _meetings_by_day(team_id, asked, session)
+    meetings = _meetings(team_id, asked, days, report.k, session)
+    if meetings[-1].enough_pairs:
+        report.activity = meetings[-1].activity
+        report.meeting_rate = _rate(report.activity)
+        report.met_per_week = _met_per_week(period, days)
     if report.active_pairs >= report.k:
         report.at_risk = int(
             session.scalar(select(func.count()).select_from(pairs_at_risk_query(team_id))) or 0

@@ -526,6 +526,15 @@ class Poll(Base):
             "occurrence",
             postgresql_include=["id", "participant_id", "answer_rating", "answer_texts"],
         ),
+        # The few polls with free text: the comment sample of a report.
+        Index(
+            "ix_poll_with_text",
+            "team_id",
+            "occurrence",
+            postgresql_include=["id", "answer_texts"],
+            postgresql_where=text("answer_texts <> 0"),
+            sqlite_where=text("answer_texts <> 0"),
+        ),
         # A person's polls: whether they rated in a period (reports), export and erasure.
         Index(
             "ix_poll_participant_id_occurrence",

@@ -86,6 +86,14 @@ def upgrade() -> None:
         ["participant_id", "occurrence"],
         postgresql_include=["answer_rating"],
     )
+    op.create_index(
+        "ix_poll_with_text",
+        "poll",
+        ["team_id", "occurrence"],
+        postgresql_include=["id", "answer_texts"],
+        postgresql_where=sa.text("answer_texts <> 0"),
+        sqlite_where=sa.text("answer_texts <> 0"),
+    )
 
 
 def downgrade() -> None:
@@ -95,6 +103,7 @@ def downgrade() -> None:
     else:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER poll_answer_copy_{event}")
+    op.drop_index("ix_poll_with_text", table_name="poll")
     op.drop_index("ix_poll_participant_id_occurrence", table_name="poll")
     op.drop_index("ix_poll_team_id_occurrence", table_name="poll")
     op.create_index("ix_poll_team_id_occurrence", "poll", ["team_id", "occurrence"])
