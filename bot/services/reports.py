@@ -16,6 +16,7 @@ import io
 import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -297,22 +298,32 @@ def _enrolled_at_end(period: Period) -> Any:
     return and_(still_there, Participant.created_at < end)
 
 
-def _participation(report: Report, session: Session) -> None:
+def _participation(report: Report, trend: Sequence[Period], session: Session) -> list[int]:
+    """People of the period, by department too; returns the joins of each trend period.
+
+    One pass over the workspace's people, grouped by department; the totals are the sums.
+    """
     period, team = report.period, report.team_id
     enrolled = _enrolled_at_end(period)
-    row = session.execute(
+    department = func.coalesce(Participant.department, NO_DEPARTMENT)
+    rows = session.execute(
         select(
-            func.count().filter(enrolled, Participant.role == Role.MENTOR).label("mentors"),
-            func.count().filter(enrolled, Participant.role == Role.MENTEE).label("mentees"),
-            func.count().filter(Participant.status == Status.PAUSED).label("paused"),
-            func.count()
-            .filter(Participant.status == Status.LEFT, _in_period(Participant.left_at, period))
-            .label("left"),
-            func.count().filter(_in_period(Participant.created_at, period)).label("joins"),
-        ).where(Participant.team_id == team)
-    ).one()
-    report.mentors, report.mentees = int(row.mentors), int(row.mentees)
-    report.paused, report.left, report.joins = int(row.paused), int(row.left), int(row.joins)
+            department,
+            func.count().filter(enrolled),
+            func.count().filter(enrolled, Participant.role == Role.MENTOR),
+            func.count().filter(enrolled, Participant.role == Role.MENTEE),
+            func.count().filter(Participant.status == Status.PAUSED),
+            func.count().filter(
+                Participant.status == Status.LEFT, _in_period(Participant.left_at, period)
+            ),
+            func.count().filter(_in_period(Participant.created_at, period)),
+            *(func.count().filter(_in_period(Participant.created_at, p)) for p in trend),
+        )
+        .where(Participant.team_id == team)
+        .group_by(department)
+    ).all()
+    totals = [sum(int(row[i] or 0) for row in rows) for i in range(2, 7 + len(trend))]
+    report.mentors, report.mentees, report.paused, report.left, report.joins = totals[:5]
     report.active_pairs = int(
         session.scalar(
             select(func.count()).where(
@@ -325,15 +336,10 @@ def _participation(report: Report, session: Session) -> None:
         )
         or 0
     )
-    department = func.coalesce(Participant.department, NO_DEPARTMENT)
-    rows = session.execute(
-        select(department, func.count())
-        .where(Participant.team_id == team, enrolled)
-        .group_by(department)
-    ).all()
     report.departments, report.departments_hidden = _breakdown(
-        ((str(d), int(n), {}) for d, n in rows), report.k
+        ((str(row[0]), int(row[1] or 0), {}) for row in rows), report.k
     )
+    return totals[5:]
 
 
 def _span(periods: Sequence[Period]) -> Period:
@@ -613,24 +619,18 @@ def _met_per_week(
 def _trend(
     report: Report,
     periods: list[Period],
+    joins: list[int],
     meetings: list[_Meetings],
-    session: Session,
+    averages: list[float | None],
 ) -> None:
     """Joins, meetings and ratings per trend period."""
-    team, k = report.team_id, report.k
-    joins = session.execute(
-        select(
-            *(func.count().filter(_in_period(Participant.created_at, p)) for p in periods)
-        ).where(Participant.team_id == team)
-    ).one()
-    averages = _trend_ratings(team, periods, k, session)
     points = []
     for i, p in enumerate(periods):
         activity, shown = meetings[i].activity, meetings[i].enough_pairs
         points.append(
             TrendPoint(
                 p.label if p.kind != "days" else f"{p.start:%Y-%m-%d}",
-                int(joins[i] or 0),
+                joins[i],
                 activity["met"] if shown else None,
                 _rate(activity) if shown else None,
                 averages[i],
@@ -640,27 +640,52 @@ def _trend(
 
 
 def build_report(
-    team_id: str, period: Period, *, session: Session, k: int = K_DEFAULT, today: dt.date
+    team_id: str,
+    period: Period,
+    *,
+    session: Session,
+    k: int = K_DEFAULT,
+    today: dt.date,
+    helper: Session | None = None,
 ) -> Report:
-    """The whole report for one workspace and period, computed in the database."""
+    """The whole report for one workspace and period, computed in the database.
+
+    The period's poll figures and the rest (people, jour fixes, skills, the trend) are
+    independent: given a `helper` session on the same snapshot (`bot.store.db.read_snapshot`),
+    the rest is computed on it in a second thread while the period's polls are read.
+    """
     report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
-    _participation(report, session)
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
     asked = periods if periods[-1] == period else [*periods, period]
-    days = _meetings_by_day(team_id, asked, session)
-    meetings = _meetings(team_id, asked, days, report.k, session)
-    if meetings[-1].enough_pairs:
-        report.activity = meetings[-1].activity
-        report.meeting_rate = _rate(report.activity)
-        report.met_per_week = _met_per_week(period, days)
-    if report.active_pairs >= report.k:
-        report.at_risk = int(
-            session.scalar(select(func.count()).select_from(pairs_at_risk_query(team_id))) or 0
-        )
-    _satisfaction(report, _poll_cells(team_id, period, session), session)
-    _skills(report, session)
-    _trend(report, periods, meetings[: len(periods)], session)
+
+    def from_polls(db: Session) -> None:
+        _satisfaction(report, _poll_cells(team_id, period, db), db)
+
+    def the_rest(db: Session) -> tuple[list[int], list[_Meetings], list[float | None]]:
+        joins = _participation(report, periods, db)
+        days = _meetings_by_day(team_id, asked, db)
+        meetings = _meetings(team_id, asked, days, report.k, db)
+        if meetings[-1].enough_pairs:
+            report.activity = meetings[-1].activity
+            report.meeting_rate = _rate(report.activity)
+            report.met_per_week = _met_per_week(period, days)
+        if report.active_pairs >= report.k:
+            at_risk = select(func.count()).select_from(pairs_at_risk_query(team_id))
+            report.at_risk = int(db.scalar(at_risk) or 0)
+        _skills(report, db)
+        return joins, meetings, _trend_ratings(team_id, periods, report.k, db)
+
+    if helper is None or helper is session:
+        from_polls(session)
+        joins, meetings, averages = the_rest(session)
+    else:
+        # Each part writes fields of its own; the threads share nothing else.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as pool:
+            rest = pool.submit(the_rest, helper)
+            from_polls(session)
+            joins, meetings, averages = rest.result()
+    _trend(report, periods, joins, meetings[: len(periods)], averages)
     return report
 
 

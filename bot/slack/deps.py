@@ -17,7 +17,7 @@ from bot.services.catalog import CatalogDef
 from bot.services.matching import MatchConfig
 from bot.services.timing import Timing
 from bot.slack.users import UserDirectory
-from bot.store.db import Database, session_scope
+from bot.store.db import Database, read_snapshot, session_scope
 
 
 @dataclass
@@ -51,6 +51,12 @@ class Deps:
         """A transaction that commits when the block succeeds."""
         with session_scope(self.db.sessions) as session:
             yield session
+
+    @contextmanager
+    def read_snapshot(self, count: int) -> Iterator[list[Session]]:
+        """Read-only sessions on one snapshot, to query from several threads at once."""
+        with read_snapshot(self.db.sessions, count) as sessions:
+            yield sessions
 
     @property
     def match_config(self) -> MatchConfig:

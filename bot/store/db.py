@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -79,3 +80,41 @@ def session_scope(sessions: sessionmaker[Session], *, immediate: bool = False) -
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_snapshot(sessions: sessionmaker[Session], count: int) -> Iterator[list[Session]]:
+    """`count` read-only sessions that all see one and the same snapshot of the database.
+
+    On PostgreSQL each runs on a connection of its own (so that threads can query at the
+    same time): the first exports its REPEATABLE READ snapshot and the others adopt it.
+    SQLite has no such thing: there the one session is handed out `count` times, and the
+    caller must use it from one thread at a time.
+    """
+    first = sessions()
+    opened = [first]
+    try:
+        if first.get_bind().dialect.name != "postgresql":
+            yield [first] * count
+            return
+        first.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        snapshot = str(first.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+        if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):  # SET takes no bound parameters
+            raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+        for _ in range(count - 1):
+            other = sessions()
+            opened.append(other)
+            other.connection(
+                execution_options={
+                    "isolation_level": "REPEATABLE READ",
+                    "postgresql_readonly": True,
+                }
+            )
+            other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        yield opened
+    finally:
+        for session in opened:
+            session.rollback()
+            session.close()

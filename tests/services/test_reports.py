@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.sandbox.databases import wipe
 from bot.services import reports
 from bot.services.reports import PeriodError, build_report, parse_period, suppress
-from bot.store.db import Database
+from bot.store.db import Database, read_snapshot
 from bot.store.models import (
     JourFixe,
     MeetingStatus,
@@ -292,3 +292,44 @@ def test_people_who_left_after_a_period_still_count_in_it(db: Database) -> None:
     october, november = _report(db, "2026-10"), _report(db, "2026-11")
     assert (october.mentees, october.left) == (6, 0)
     assert (november.mentees, november.left) == (5, 1)
+
+
+def test_a_report_on_two_sessions_of_one_snapshot_equals_the_report_on_one(
+    db: Database,
+) -> None:
+    wipe(db)
+    _seed(
+        db,
+        {"Sales": (12, [5, 4, 4, 3] * 3), "Finance": (6, [2] * 6), "Legal": (4, [1] * 4)},
+        wanted="ai_assistants",
+    )
+    period = parse_period("90d", TODAY)
+    with db.sessions() as s:
+        alone = build_report("T0001", period, session=s, k=K, today=TODAY)
+    with read_snapshot(db.sessions, 2) as (first, second):
+        both = build_report("T0001", period, session=first, helper=second, k=K, today=TODAY)
+    # The comment sample is drawn at random: compare it as a set.
+    assert {k: sorted(v) for k, v in both.themes.items()} == {
+        k: sorted(v) for k, v in alone.themes.items()
+    }
+    both.themes = alone.themes = {}
+    assert both == alone
+    assert alone.ratings is not None and alone.activity is not None and alone.skills
+
+
+def test_snapshot_sessions_all_miss_what_is_committed_after_the_snapshot(db: Database) -> None:
+    wipe(db)
+    _seed(db, {"Sales": (3, [4] * 3)})
+    count = select(func.count()).select_from(Participant)
+    with read_snapshot(db.sessions, 2) as sessions:
+        if db.engine.dialect.name == "postgresql":
+            assert sessions[0] is not sessions[1]
+            # Committed before the second session's first query, but after the snapshot.
+            with db.sessions.begin() as s:
+                s.add(Participant(team_id="T0001", slack_user_id="ULATE", role=Role.MENTEE))
+        else:
+            # SQLite: one session, handed out twice, to be used from one thread.
+            assert sessions[0] is sessions[1]
+        assert [s.scalar(count) for s in sessions] == [6, 6]
+    with db.sessions() as s:
+        assert s.scalar(count) == (7 if db.engine.dialect.name == "postgresql" else 6)

@@ -211,9 +211,14 @@ def _report(cmd: Invocation) -> None:
         return
     audit_id = audit("requested")
     cmd.reply(report_blocks.report_on_its_way(cmd.t, period, csv=want_csv))
-    with deps.unit_of_work() as session:
+    with deps.read_snapshot(2) as (session, helper):
         report = reports.build_report(
-            cmd.team_id, period, session=session, k=deps.settings.mentor_report_k, today=today
+            cmd.team_id,
+            period,
+            session=session,
+            helper=helper,
+            k=deps.settings.mentor_report_k,
+            today=today,
         )
     complete = deliver_report(
         cmd.client,
