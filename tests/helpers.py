@@ -175,3 +175,20 @@ def make_pair(
         s.add(pair)
         s.flush()
         return int(pair.id)
+
+
+# Two people (ids 1, 2) in workspace T9, their pair (id 1) and a jour fixe (id 1) on
+# 2026-10-07, as raw SQL: for migration tests that fill a schema older than the models.
+ONE_PAIR_WITH_A_JOUR_FIXE_SQL = (
+    "INSERT INTO participant (id, team_id, slack_user_id, role, languages, cadence,"
+    " time_window, mentor_capacity, status, created_at, updated_at) VALUES"
+    " (1, 'T9', 'UA', 'mentor', '[]', 'weekly', 'any', 1, 'active', CURRENT_TIMESTAMP,"
+    " CURRENT_TIMESTAMP), (2, 'T9', 'UB', 'mentee', '[]', 'weekly', 'any', 1, 'active',"
+    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO pair (id, team_id, mentor_id, mentee_id, status, created_at, language,"
+    " score, covered, cadence) VALUES (1, 'T9', 1, 2, 'active', CURRENT_TIMESTAMP, 'en',"
+    " 0, '[]', 'weekly')",
+    "INSERT INTO jour_fixe (id, pair_id, occurrence, planned_at, status, mentor_replied,"
+    " mentee_replied, created_at) VALUES (1, 1, '2026-10-07', CURRENT_TIMESTAMP,"
+    " 'met', false, false, CURRENT_TIMESTAMP)",
+)

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.models import Base
+from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL
 
 TABLES = set(Base.metadata.tables)
 
@@ -57,17 +58,7 @@ def test_polls_of_an_older_schema_get_their_workspace_and_date(empty_database_ur
     engine = create_engine(empty_database_url)
     with engine.begin() as conn:
         for statement in (
-            "INSERT INTO participant (id, team_id, slack_user_id, role, languages, cadence,"
-            " time_window, mentor_capacity, status, created_at, updated_at) VALUES"
-            " (1, 'T9', 'UA', 'mentor', '[]', 'weekly', 'any', 1, 'active', CURRENT_TIMESTAMP,"
-            " CURRENT_TIMESTAMP), (2, 'T9', 'UB', 'mentee', '[]', 'weekly', 'any', 1, 'active',"
-            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-            "INSERT INTO pair (id, team_id, mentor_id, mentee_id, status, created_at, language,"
-            " score, covered, cadence) VALUES (1, 'T9', 1, 2, 'active', CURRENT_TIMESTAMP, 'en',"
-            " 0, '[]', 'weekly')",
-            "INSERT INTO jour_fixe (id, pair_id, occurrence, planned_at, status, mentor_replied,"
-            " mentee_replied, created_at) VALUES (1, 1, '2026-10-07', CURRENT_TIMESTAMP,"
-            " 'met', false, false, CURRENT_TIMESTAMP)",
+            *ONE_PAIR_WITH_A_JOUR_FIXE_SQL,
             "INSERT INTO poll (id, jour_fixe_id, participant_id, created_at) VALUES"
             " (1, 1, 2, CURRENT_TIMESTAMP)",
         ):
