@@ -144,7 +144,7 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         """Yield the two gauges; nothing (rather than an error page) if the database is down."""
-        from bot.store.models import Outbox, OutboxStatus
+        from bot.store.models import OPEN_OUTBOX_ROWS, Outbox, OutboxStatus
 
         now = dt.datetime.now(dt.UTC)
         try:
@@ -156,7 +156,9 @@ class OutboxCollector(Collector):
                 )
                 oldest = session.scalar(
                     select(func.min(Outbox.due_at)).where(
-                        Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now
+                        OPEN_OUTBOX_ROWS,
+                        Outbox.status == OutboxStatus.PENDING,
+                        Outbox.due_at <= now,
                     )
                 )
         except Exception:

@@ -426,7 +426,7 @@ class _Cell:
     respondents: int = 0
     dist: list[int] = field(default_factory=lambda: [0] * 5)
     # Per text field: how many answers hold text in it.
-    texts: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANSWER_TEXT_FIELDS, 0))
 
 
 def _ratings_of(cells: Iterable[_Cell]) -> Ratings:
@@ -496,7 +496,9 @@ def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
         .where(Participant.team_id == team, rated)
         .group_by(Participant.role, department)
     ):
-        cells[(str(role), str(dept))].respondents = int(respondents)
+        # setdefault: without a snapshot, someone may have moved between the two queries.
+        key = (str(role), str(dept))
+        cells.setdefault(key, _Cell(*key)).respondents = int(respondents)
     return list(cells.values())
 
 

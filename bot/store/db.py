@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the per-dialect settings this bot relies on."""
+def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine with the per-dialect settings this bot relies on.
+
+    `foreign_keys=False` is for migrations on SQLite only: a batch migration rebuilds a
+    table by copying it and dropping the old one, and with foreign keys on, that drop would
+    cascade into every table that points at it (SQLite's own advice for ALTER TABLE).
+    """
     # SQLAlchemy puts a failed statement's parameters into its error message, which ends up
     # in the logs: those parameters can be someone's free-text feedback.
     kwargs.setdefault("hide_parameters", True)
@@ -26,7 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # SQLite ignores foreign keys unless asked, and WAL lets the web
             # threads read while the scheduler writes.
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             if ":memory:" not in url and url != "sqlite://":
                 cur.execute("PRAGMA journal_mode=WAL")
                 # In WAL mode NORMAL is still safe against a crash of the bot; only a power
@@ -88,12 +93,16 @@ def read_snapshot(sessions: sessionmaker[Session], count: int) -> Iterator[list[
 
     On PostgreSQL each runs on a connection of its own (so that threads can query at the
     same time): the first exports its REPEATABLE READ snapshot and the others adopt it.
-    SQLite has no such thing: there the one session is handed out `count` times, and the
-    caller must use it from one thread at a time.
+    SQLite cannot share a snapshot between connections: there one session, in one read
+    transaction, is handed out `count` times, and the caller must use it from one thread.
     """
     first = sessions()
     opened = [first]
     try:
+        if first.get_bind().dialect.name == "sqlite":
+            # The sqlite3 module starts no transaction for reads: each SELECT would see the
+            # latest commit. An explicit one keeps the first read's snapshot (WAL) to the end.
+            first.connection().exec_driver_sql("BEGIN")
         if first.get_bind().dialect.name != "postgresql":
             yield [first] * count
             return
@@ -115,6 +124,7 @@ def read_snapshot(sessions: sessionmaker[Session], count: int) -> Iterator[list[
             other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
         yield opened
     finally:
-        for session in opened:
-            session.rollback()
-            session.close()
+        with ExitStack() as closing:
+            for session in opened:
+                closing.callback(session.close)  # every one, even if a rollback fails
+                closing.callback(session.rollback)

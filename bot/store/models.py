@@ -464,7 +464,9 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-_OPEN_OUTBOX = text("status IN ('pending', 'sending')")
+# The rows still to send. The claim repeats this very text in its WHERE clause: SQLite uses
+# a partial index only when the query contains the index's condition as written.
+OPEN_OUTBOX_ROWS = text("status IN ('pending', 'sending')")
 
 
 class Outbox(Base):
@@ -478,8 +480,8 @@ class Outbox(Base):
             "ix_outbox_open_due_at",
             "status",
             "due_at",
-            postgresql_where=_OPEN_OUTBOX,
-            sqlite_where=_OPEN_OUTBOX,
+            postgresql_where=OPEN_OUTBOX_ROWS,
+            sqlite_where=OPEN_OUTBOX_ROWS,
         ),
         Index("ix_outbox_participant_id_sent_at", "participant_id", "sent_at"),
     )

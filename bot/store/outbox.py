@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Table, and_, bindparam, literal_column, null, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.db import session_scope
-from bot.store.models import Base, Outbox, OutboxStatus, utcnow
+from bot.store.models import OPEN_OUTBOX_ROWS, Base, Outbox, OutboxStatus, utcnow
 
 
 def claim(
@@ -38,7 +38,7 @@ def claim(
         and_(Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now),
         and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < clock),
     )
-    pick = select(Outbox.id).where(due)
+    pick = select(Outbox.id).where(OPEN_OUTBOX_ROWS, due)
     if ids is not None:
         pick = pick.where(Outbox.id.in_(list(ids)))
     pick = pick.order_by(Outbox.due_at, Outbox.id).limit(limit).with_for_update(skip_locked=True)

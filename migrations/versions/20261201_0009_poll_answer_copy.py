@@ -4,6 +4,10 @@ A report reads a million polls; joining each with its answer cost most of its ti
 copy is kept by triggers on poll_answer, so that every path that writes an answer (the
 bot, the retention purge, an operator's SQL) keeps it right.
 
+On SQLite, a later batch migration that rebuilds `poll_answer` drops these triggers, and
+one that rebuilds `poll` fails on them: such a migration must drop and re-create them
+around the rebuild (tests/store/test_poll_answer_copy.py fails at head if they are gone).
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 22:40:00+00:00

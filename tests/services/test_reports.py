@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.sandbox.databases import wipe
 from bot.services import reports
@@ -322,14 +323,41 @@ def test_snapshot_sessions_all_miss_what_is_committed_after_the_snapshot(db: Dat
     _seed(db, {"Sales": (3, [4] * 3)})
     count = select(func.count()).select_from(Participant)
     with read_snapshot(db.sessions, 2) as sessions:
-        if db.engine.dialect.name == "postgresql":
-            assert sessions[0] is not sessions[1]
-            # Committed before the second session's first query, but after the snapshot.
-            with db.sessions.begin() as s:
-                s.add(Participant(team_id="T0001", slack_user_id="ULATE", role=Role.MENTEE))
-        else:
-            # SQLite: one session, handed out twice, to be used from one thread.
-            assert sessions[0] is sessions[1]
+        postgres = db.engine.dialect.name == "postgresql"
+        # PostgreSQL: two connections, the second not yet used when the row is committed.
+        # SQLite: one session handed out twice (for one thread), its snapshot taken at once.
+        assert (sessions[0] is not sessions[1]) is postgres
+        assert sessions[0].scalar(count) == 6
+        with db.sessions.begin() as s:
+            s.add(Participant(team_id="T0001", slack_user_id="ULATE", role=Role.MENTEE))
         assert [s.scalar(count) for s in sessions] == [6, 6]
     with db.sessions() as s:
-        assert s.scalar(count) == (7 if db.engine.dialect.name == "postgresql" else 6)
+        assert s.scalar(count) == 7
+
+
+def test_someone_moving_department_during_a_report_without_a_snapshot_breaks_nothing(
+    db: Database,
+) -> None:
+    wipe(db)
+    _seed(db, {"Sales": (6, [4] * 6), "Legal": (6, [3] * 6)})
+
+    def move_once(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        # Between the poll figures and the respondents of the same cells.
+        if "EXISTS" in statement and not moved:
+            moved.append(True)
+            with db.sessions.begin() as s:
+                person = s.scalar(select(Participant).where(Participant.slack_user_id == "UE00001"))
+                assert person is not None
+                person.department = "Brand new"
+
+    moved: list[bool] = []
+    event.listen(db.engine, "before_cursor_execute", move_once)
+    try:
+        with db.sessions() as s:
+            s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            report = build_report(
+                "T0001", parse_period("2026-10", TODAY), session=s, k=K, today=TODAY
+            )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", move_once)
+    assert moved and report.ratings is not None

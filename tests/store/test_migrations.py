@@ -61,10 +61,15 @@ def test_polls_of_an_older_schema_get_their_workspace_and_date(empty_database_ur
             *ONE_PAIR_WITH_A_JOUR_FIXE_SQL,
             "INSERT INTO poll (id, jour_fixe_id, participant_id, created_at) VALUES"
             " (1, 1, 2, CURRENT_TIMESTAMP)",
+            "INSERT INTO poll_answer (poll_id, rating, answered_at, updated_at) VALUES"
+            " (1, 4, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
         ):
             conn.execute(text(statement))
     migrate.upgrade(empty_database_url)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT team_id, occurrence FROM poll")).one()
+        answers = conn.execute(text("SELECT poll_id, rating FROM poll_answer")).all()
     engine.dispose()
     assert (row[0], str(row[1])) == ("T9", "2026-10-07")
+    # On SQLite 0005 rebuilds the poll table: its answers must survive that.
+    assert [tuple(a) for a in answers] == [(1, 4)]
