@@ -27,9 +27,10 @@ from bot.store.models import (
     ReportAudit,
 )
 
-Kind = Literal["personal", "reference", "technical", "installation"]
+Kind = Literal["personal", "aggregate", "reference", "technical", "installation"]
 
-# personal: rows about a person (exported, erased); reference: the skill catalog;
+# personal: rows about a person (exported, erased); aggregate: sums over people, with no
+# person's id, that follow the personal rows they are made of; reference: the skill catalog;
 # technical: bookkeeping without anything about a person; installation: the app's
 # installation in a workspace (only with OAuth), kept while the app is installed and deleted
 # when the workspace uninstalls it or revokes its tokens.
@@ -46,6 +47,11 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "poll": ("personal", "the person's feedback polls"),
     "poll_answer": ("personal", "ratings and free-text feedback"),
     "report_audit": ("personal", "who asked for an HR report, when"),
+    "poll_rollup": (
+        "aggregate",
+        "poll, rating and comment counts per role, department and day; no person's id; kept"
+        " by triggers, so erasing a person's polls takes them out of the sums",
+    ),
     "skill": ("reference", "the skill catalog"),
     "skill_label": ("reference", "skill names per language"),
     "processed_event": ("technical", "Slack event ids already handled"),

@@ -34,6 +34,7 @@ from bot.store.models import (
     ParticipantSkill,
     Poll,
     PollAnswer,
+    PollRollup,
     ReportAudit,
     Role,
     SkillKind,
@@ -451,25 +452,23 @@ def _polls_of(team: str, period: Period) -> Any:
 
 
 def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
-    """The period's polls per (role, department) cell, from the poll indexes alone.
+    """The period's polls per (role, department) cell.
 
-    Polls carry a copy of their answer's rating and text fields (kept by triggers), so no
-    answer is read. The first pass adds up polls, ratings and comments per cell; the second
-    counts each cell's respondents, the people with a rating in the period.
+    Polls, ratings and comments are added up from `poll_rollup` (per day and cell, kept by
+    triggers); respondents, people, do not add up across days, so each person's polls are
+    probed for a rating in the period.
     """
-    rating = Poll.answer_rating
-    department = func.coalesce(Participant.department, NO_DEPARTMENT)
+    r = PollRollup
     rows = session.execute(
         select(
-            Participant.role,
-            department,
-            func.count(),
-            *(func.count().filter(rating == n) for n in range(1, 6)),
-            *(func.count().filter(_has_text(name)) for name in ANSWER_TEXT_FIELDS),
+            r.role,
+            r.department,
+            func.sum(r.polls),
+            *(func.sum(getattr(r, f"r{n}")) for n in range(1, 6)),
+            *(func.sum(getattr(r, f"t{i + 1}")) for i in range(len(ANSWER_TEXT_FIELDS))),
         )
-        .join(Participant, Participant.id == Poll.participant_id)
-        .where(_polls_of(team, period))
-        .group_by(Participant.role, department)
+        .where(r.team_id == team, _in_period(r.day, period, as_date=True))
+        .group_by(r.role, r.department)
     ).all()
     cells = {}
     for role, dept, *figures in rows:
@@ -481,6 +480,8 @@ def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
             dist=values[1:6],
             texts=dict(zip(ANSWER_TEXT_FIELDS, values[6:], strict=True)),
         )
+    rating = Poll.answer_rating
+    department = func.coalesce(Participant.department, NO_DEPARTMENT)
     # Per person, one probe into the poll index by person: is there a rating in the period?
     rated = (
         select(Poll.id)
@@ -525,17 +526,22 @@ def _trend_ratings(
     team: str, periods: Sequence[Period], k: int, session: Session
 ) -> list[float | None]:
     """The average rating of each trend period, where at least k people gave one."""
-    rating = Poll.answer_rating
+    r = PollRollup
+    counts = [getattr(r, f"r{n}") for n in range(1, 6)]
     days = session.execute(
-        select(Poll.occurrence, func.count(rating), func.sum(rating))
-        .where(_polls_of(team, _span(periods)))
-        .group_by(Poll.occurrence)
+        select(
+            r.day,
+            func.sum(sum(counts[1:], counts[0])),
+            func.sum(sum((n * c for n, c in enumerate(counts[1:], 2)), counts[0])),
+        )
+        .where(r.team_id == team, _in_period(r.day, _span(periods), as_date=True))
+        .group_by(r.day)
     ).all()
     averages: list[float | None] = []
     for p in periods:
         answers = sum(int(n or 0) for day, n, _ in days if _in(p, day))
         total = sum(int(t or 0) for day, _, t in days if _in(p, day))
-        rated = _people(_polls_of(team, p), rating.is_not(None))
+        rated = _people(_polls_of(team, p), Poll.answer_rating.is_not(None))
         shown = answers >= k and _at_least(k, rated, session)
         averages.append(total / answers if shown else None)
     return averages

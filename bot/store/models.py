@@ -562,6 +562,33 @@ class Poll(Base):
     participant: Mapped[Participant] = relationship(lazy="joined")
 
 
+class PollRollup(Base):
+    """Polls, ratings and comments per workspace, day, role and department (the person's
+    cell as of now). Kept by triggers (migration 0010), never written here: reports add up
+    a period's cells from it instead of reading every poll."""
+
+    __tablename__ = "poll_rollup"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # "" for people without a department.
+    department: Mapped[str] = mapped_column(String(DEPARTMENT_MAX), primary_key=True)
+    polls: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Answers rated 1..5.
+    r1: Mapped[int] = mapped_column(Integer, server_default="0")
+    r2: Mapped[int] = mapped_column(Integer, server_default="0")
+    r3: Mapped[int] = mapped_column(Integer, server_default="0")
+    r4: Mapped[int] = mapped_column(Integer, server_default="0")
+    r5: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Answers with text in ANSWER_TEXT_FIELDS[0..4].
+    t1: Mapped[int] = mapped_column(Integer, server_default="0")
+    t2: Mapped[int] = mapped_column(Integer, server_default="0")
+    t3: Mapped[int] = mapped_column(Integer, server_default="0")
+    t4: Mapped[int] = mapped_column(Integer, server_default="0")
+    t5: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 FEEDBACK_TEXT_MAX = 500
 # The free-text fields of an answer, in the bit order of Poll.answer_texts.
 ANSWER_TEXT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
