@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from bot.slack.deps import Deps
 from bot.slack.listeners import register_all
 from bot.slack.listeners.common import team_of
 from bot.slack.metadata import ModalMeta
+from bot.slack.transport import KeepAliveRespond
 from bot.slack.users import UserDirectory
 from bot.slack.workspaces import BOT_SCOPES, CURRENT_TEAM, INSTALL_PATH, REDIRECT_PATH, Workspaces
 from bot.store import installations
@@ -43,19 +45,27 @@ TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchang
 
 
 class StickyAck(Ack):
-    """An ack that keeps its first response once given.
+    """An ack that keeps its first response once given, and is seen the moment it is given.
 
     Bolt's thread runner resets `ack.response` to None when a listener raises after
     acking; if that happens within its 10 ms polling interval, Slack gets a 404
     after 3 s instead of the ack that was already given.
+
+    Bolt's request thread polls `ack.response` and sleeps 10 ms between looks, so every
+    ack waited for the next look: 10 ms on average, and 20 ms or more once listener threads
+    were busy. Read from any thread but a listener's, `response` waits (up to
+    `ACK_WAIT_SECONDS`, after which Bolt's loop goes on as before) until the ack is given.
     """
 
     def __init__(self) -> None:
         self._response: BoltResponse | None = None
+        self._given = threading.Event()
 
     @property
     def response(self) -> BoltResponse | None:
         """The acknowledgement to send, if any."""
+        if self._response is None and not _in_listener_thread():
+            self._given.wait(ACK_WAIT_SECONDS)
         return self._response
 
     @response.setter
@@ -63,6 +73,19 @@ class StickyAck(Ack):
         if value is None and self._response is not None:
             return
         self._response = value
+        if value is not None:
+            self._given.set()
+
+
+# Long against Bolt's 10 ms sleep between looks (an ack given during that sleep still waits
+# for it), short against its 3 s ack timeout, which it checks between looks.
+ACK_WAIT_SECONDS = 0.25
+LISTENER_THREAD_PREFIX = "bolt-listener"
+
+
+def _in_listener_thread() -> bool:
+    # A listener thread reads `response` only after its listener ran: it must never wait.
+    return threading.current_thread().name.startswith(LISTENER_THREAD_PREFIX)
 
 
 class WithholdRequestBody(logging.Filter):
@@ -179,7 +202,7 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
         # Listeners run in the request's context, so their log lines carry its correlation id.
         listener_executor=ContextExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+            max_workers=LISTENER_THREADS, thread_name_prefix=LISTENER_THREAD_PREFIX
         ),
         **oauth,
     )
@@ -224,6 +247,12 @@ def build_app(
         CURRENT_TEAM.set(team_of(context))
         context["deps"] = deps
         context["ack"] = StickyAck()
+        # Answers to response_url over a kept-alive connection (Bolt's opens one per answer).
+        context["respond"] = KeepAliveRespond(
+            response_url=context.response_url,
+            proxy=context.client.proxy if context.client is not None else None,
+            ssl=context.client.ssl if context.client is not None else None,
+        )
         return next()
 
     @app.use

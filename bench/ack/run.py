@@ -80,6 +80,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps connections open, as Slack's hooks.slack.com does
+
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = b'{"ok":true}'

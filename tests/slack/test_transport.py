@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import socket
+import time
 from urllib.error import URLError
+from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import Ack, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
 
+from bot.app import build_app
 from bot.sandbox import FakeSlack, SlackUser
-from bot.slack.transport import KeepAliveWebClient
-from tests.conftest import BOT_TOKEN
+from bot.slack.transport import _RESPONSE_CONNECTIONS, KeepAliveRespond, KeepAliveWebClient
+from bot.store.db import Database
+from tests.conftest import BOT_TOKEN, make_settings
 
 
 def _client(fake: FakeSlack, **kwargs: object) -> KeepAliveWebClient:
@@ -82,3 +89,75 @@ def test_a_failure_on_the_wire_is_a_urlerror_and_the_next_call_reconnects(
     with pytest.raises(URLError):
         client.auth_test()
     assert client.auth_test()["ok"]
+
+
+def test_answers_to_response_urls_share_one_kept_alive_connection_per_thread(
+    fake_slack: FakeSlack,
+) -> None:
+    first = KeepAliveRespond(response_url=fake_slack.response_url(user_id="U1"))
+    second = KeepAliveRespond(response_url=fake_slack.response_url(user_id="U1"))
+    answer = first(text="one", response_type="ephemeral")
+    (conn, _), *_ = _RESPONSE_CONNECTIONS.pool.values()
+    sock = conn.sock
+    again = second({"text": "two", "replace_original": False})
+    assert answer.status_code == 200 and again.status_code == 200
+    (conn_after, _), *_ = _RESPONSE_CONNECTIONS.pool.values()
+    assert sock is not None and conn_after.sock is sock  # no second handshake
+    posted = [c.args for c in fake_slack.calls_to("response_url")]
+    assert [(p["text"], p.get("response_type")) for p in posted] == [
+        ("one", "ephemeral"),
+        ("two", None),
+    ]
+
+
+def test_a_failed_answer_comes_back_like_slack_sdks_and_the_next_one_goes_through(
+    fake_slack: FakeSlack,
+) -> None:
+    url = fake_slack.response_url(user_id="U1")
+    fake_slack.fail_next("response_url", status=500, error="internal_error", times=2)
+    failed = KeepAliveRespond(response_url=url)(text="lost")
+    stock = WebhookClient(url).send_dict({"text": "lost"})
+    assert failed.status_code == stock.status_code == 500
+    assert failed.body == stock.body
+    assert KeepAliveRespond(response_url=url)(text="fine").status_code == 200
+    with pytest.raises(ValueError, match="no response_url"):
+        KeepAliveRespond(response_url=None)(text="nowhere")
+
+
+def test_the_apps_listeners_get_the_kept_alive_respond(
+    fake_slack: FakeSlack, db: Database, database_url: str
+) -> None:
+    settings = make_settings(fake_slack, database_url)
+    app = build_app(settings, db)
+    seen: list[object] = []
+
+    @app.command("/probe")
+    def probe(ack: Ack, respond: Respond) -> None:
+        ack()
+        seen.append(respond)
+        respond(text="probed")
+
+    body = urlencode(
+        {
+            "command": "/probe",
+            "text": "",
+            "team_id": fake_slack.team_id,
+            "user_id": "UPROBE",
+            "channel_id": "CPROBE",
+            "response_url": fake_slack.response_url(user_id="UPROBE"),
+            "trigger_id": "1.2.3",
+        }
+    )
+    stamp = str(int(time.time()))
+    signature = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+    headers = {
+        "content-type": ["application/x-www-form-urlencoded"],
+        "x-slack-request-timestamp": [stamp],
+        "x-slack-signature": [signature.generate_signature(timestamp=stamp, body=body)],
+    }
+    assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
+    deadline = time.monotonic() + 5
+    while not fake_slack.calls_to("response_url") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(seen) == 1 and isinstance(seen[0], KeepAliveRespond)
+    assert [c.args["text"] for c in fake_slack.calls_to("response_url")] == ["probed"]
