@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.app import build_app
-from bot.observability import MeteredWebClient
+from bot.observability import MeteredWebClient, request_kind
 from bot.sandbox import FakeSlack, SlackSim
 from bot.scheduling import plan_pass, timing_from
 from bot.store.db import Database, session_scope
@@ -25,6 +27,8 @@ from bot.store.models import Outbox, OutboxStatus
 from bot.web import WebApp
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, make_settings, serve
 from tests.helpers import make_pair
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def get(url: str) -> tuple[int, str]:
@@ -189,3 +193,27 @@ def test_web_api_errors_of_listeners_are_counted_too(running: RunningApp) -> Non
     while metrics(running.url).get(key, 0) == before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert metrics(running.url)[key] - before == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "kind"),
+    [
+        (FORM, urlencode({"command": "/mentor", "text": "a&b=c payload=x"}), "slash_command"),
+        (
+            FORM,
+            urlencode({"payload": json.dumps({"type": "block_actions", "view": {"type": "x"}})}),
+            "block_actions",
+        ),
+        (FORM, urlencode({"payload": json.dumps({"type": "view_submission"})}), "view_submission"),
+        (FORM, urlencode({"payload": json.dumps({"type": "made_up"})}), "other"),
+        (FORM, "payload=%7Bnot-json", "other"),
+        (FORM, "garbage%%%&&==", "other"),
+        ("application/json", json.dumps({"type": "event_callback"}), "event"),
+        ("application/json", json.dumps({"type": "url_verification"}), "url_verification"),
+        ("application/json", "[not an object", "other"),
+    ],
+)
+def test_each_request_is_labelled_by_its_kind_without_trusting_it(
+    content_type: str, body: str, kind: str
+) -> None:
+    assert request_kind(content_type, body.encode()) == kind
