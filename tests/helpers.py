@@ -192,3 +192,50 @@ ONE_PAIR_WITH_A_JOUR_FIXE_SQL = (
     " mentee_replied, created_at) VALUES (1, 1, '2026-10-07', CURRENT_TIMESTAMP,"
     " 'met', false, false, CURRENT_TIMESTAMP)",
 )
+
+
+def add_polls(db: Any, pair_id: int, day: Any, users: list[str]) -> list[int]:
+    """A jour fixe of the pair on `day` (13:00 UTC) and a poll for each of `users` (Slack
+    ids of its members); returns the poll ids in that order."""
+    import datetime as dt
+
+    from bot.store.models import JourFixe, Pair, Poll
+
+    with db.sessions.begin() as s:
+        team = s.get_one(Pair, pair_id).team_id
+        jf = JourFixe(
+            pair_id=pair_id,
+            occurrence=day,
+            planned_at=dt.datetime.combine(day, dt.time(13), tzinfo=dt.UTC),
+        )
+        s.add(jf)
+        s.flush()
+        ids = []
+        for user in users:
+            person = s.scalar(
+                select(Participant).where(
+                    Participant.team_id == team, Participant.slack_user_id == user
+                )
+            )
+            assert person is not None, user
+            poll = Poll(jour_fixe_id=jf.id, participant_id=person.id, team_id=team, occurrence=day)
+            s.add(poll)
+            s.flush()
+            ids.append(poll.id)
+        return ids
+
+
+def upgrade_with_rows(url: str, revision: str, statements: Any) -> Any:
+    """Migrate an empty database to `revision`, run `statements` (raw SQL) there, then
+    migrate to head; returns an engine on it (the caller disposes of it)."""
+    from sqlalchemy import create_engine, text
+
+    from bot.store import migrate
+
+    migrate.upgrade(url, revision)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    migrate.upgrade(url)
+    return engine

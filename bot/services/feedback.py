@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.jour_fixe import MeetingRefusal, MeetingRefused
 from bot.store.models import (
+    ANSWER_TEXT_FIELDS,
     FEEDBACK_TEXT_MAX,
     Outbox,
     OutboxKind,
@@ -20,8 +21,6 @@ from bot.store.models import (
     PollAnswer,
 )
 from bot.store.queries import dialect_insert
-
-THOUGHT_FIELDS = ("learned", "try_next", "keep", "stop", "start")
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Thought:
 
     def too_long(self) -> list[str]:
         """The fields over the length limit (Slack enforces it too, but input is not trusted)."""
-        return [f for f in THOUGHT_FIELDS if len(getattr(self, f)) > FEEDBACK_TEXT_MAX]
+        return [f for f in ANSWER_TEXT_FIELDS if len(getattr(self, f)) > FEEDBACK_TEXT_MAX]
 
 
 def poll_for_member(
@@ -74,7 +73,7 @@ def save_thought(poll: Poll, thought: Thought, *, session: Session, now: dt.date
     """Store the free-text feedback (empty fields are stored as none); it replaces earlier text."""
     if thought.too_long():
         raise ValueError("feedback text too long")
-    values = {f: (getattr(thought, f).strip() or None) for f in THOUGHT_FIELDS}
+    values = {f: (getattr(thought, f).strip() or None) for f in ANSWER_TEXT_FIELDS}
     _upsert(poll, values, session=session, now=now)
 
 

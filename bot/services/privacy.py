@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.pairing import month_start
 from bot.store.models import (
+    ANSWER_TEXT_FIELDS,
     BlockedUser,
     JourFixe,
     MatchRound,
@@ -64,8 +65,6 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "slack_oauth_states": ("technical", "one-time OAuth states, valid for ten minutes"),
     "workspace": ("technical", "which Enterprise Grid organisation a workspace belongs to"),
 }
-
-FEEDBACK_TEXT = ("learned", "try_next", "keep", "stop", "start")
 
 
 def _iso(value: Any) -> Any:
@@ -227,11 +226,11 @@ def purge_old_feedback_text(*, session: Session, now: dt.datetime, retention_day
         .join(JourFixe, JourFixe.id == Poll.jour_fixe_id)
         .where(JourFixe.occurrence < before)
     )
-    has_text = or_(*(getattr(PollAnswer, name).is_not(None) for name in FEEDBACK_TEXT))
+    has_text = or_(*(getattr(PollAnswer, name).is_not(None) for name in ANSWER_TEXT_FIELDS))
     result = session.execute(
         update(PollAnswer)
         .where(PollAnswer.poll_id.in_(old_polls), has_text)
-        .values(**dict.fromkeys(FEEDBACK_TEXT))
+        .values(**dict.fromkeys(ANSWER_TEXT_FIELDS))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -49,7 +49,6 @@ THEMES_MIN = 10
 THEMES_SAMPLE = 200
 # How many periods the trend covers, the current one included.
 TREND_PERIODS = 4
-TEXT_FIELDS = ANSWER_TEXT_FIELDS
 # A "at least k people (or pairs)" check first looks at this many rows per one asked for.
 _AT_LEAST_PROBE = 50
 NO_DEPARTMENT = ""
@@ -73,6 +72,10 @@ class Period:
     kind: Literal["days", "month", "quarter", "all"]
     start: dt.date | None
     end: dt.date
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether `day` lies in the period."""
+        return (self.start is None or day >= self.start) and day < self.end
 
     @property
     def days(self) -> int | None:
@@ -361,10 +364,6 @@ class _Meetings:
     enough_pairs: bool
 
 
-def _in(period: Period, day: dt.date) -> bool:
-    return (period.start is None or day >= period.start) and day < period.end
-
-
 def _meetings_by_day(
     team: str, periods: Sequence[Period], session: Session
 ) -> list[tuple[dt.date, str, int]]:
@@ -394,7 +393,7 @@ def _meetings(
     for p in periods:
         activity = {s.value: 0 for s in MeetingStatus}
         for day, status, n in days:
-            if _in(p, day):
+            if p.contains(day):
                 activity[status] += n
         enough = sum(activity.values()) >= k and _pairs_at_least(k, team, p, session)
         out.append(_Meetings(activity, enough))
@@ -480,7 +479,6 @@ def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
             dist=values[1:6],
             texts=dict(zip(ANSWER_TEXT_FIELDS, values[6:], strict=True)),
         )
-    rating = Poll.answer_rating
     department = func.coalesce(Participant.department, NO_DEPARTMENT)
     # Per person, one probe into the poll index by person: is there a rating in the period?
     rated = (
@@ -488,7 +486,7 @@ def _poll_cells(team: str, period: Period, session: Session) -> list[_Cell]:
         .where(
             Poll.participant_id == Participant.id,
             _in_period(Poll.occurrence, period, as_date=True),
-            rating.is_not(None),
+            Poll.answer_rating.is_not(None),
         )
         .exists()
     )
@@ -527,23 +525,20 @@ def _trend_ratings(
 ) -> list[float | None]:
     """The average rating of each trend period, where at least k people gave one."""
     r = PollRollup
-    counts = [getattr(r, f"r{n}") for n in range(1, 6)]
+    answers = r.r1 + r.r2 + r.r3 + r.r4 + r.r5
+    rating_sum = r.r1 + 2 * r.r2 + 3 * r.r3 + 4 * r.r4 + 5 * r.r5
     days = session.execute(
-        select(
-            r.day,
-            func.sum(sum(counts[1:], counts[0])),
-            func.sum(sum((n * c for n, c in enumerate(counts[1:], 2)), counts[0])),
-        )
+        select(r.day, func.sum(answers), func.sum(rating_sum))
         .where(r.team_id == team, _in_period(r.day, _span(periods), as_date=True))
         .group_by(r.day)
     ).all()
     averages: list[float | None] = []
     for p in periods:
-        answers = sum(int(n or 0) for day, n, _ in days if _in(p, day))
-        total = sum(int(t or 0) for day, _, t in days if _in(p, day))
+        given = sum(int(n or 0) for day, n, _ in days if p.contains(day))
+        total = sum(int(t or 0) for day, _, t in days if p.contains(day))
         rated = _people(_polls_of(team, p), Poll.answer_rating.is_not(None))
-        shown = answers >= k and _at_least(k, rated, session)
-        averages.append(total / answers if shown else None)
+        shown = given >= k and _at_least(k, rated, session)
+        averages.append(total / given if shown else None)
     return averages
 
 
@@ -618,7 +613,7 @@ def _met_per_week(
 ) -> list[tuple[dt.date, int]]:
     weeks: dict[dt.date, int] = {}
     for day, status, n in days:
-        if status == MeetingStatus.MET.value and _in(period, day):
+        if status == MeetingStatus.MET.value and period.contains(day):
             monday = day - dt.timedelta(days=day.weekday())
             weeks[monday] = weeks.get(monday, 0) + n
     return sorted(weeks.items())

@@ -38,26 +38,31 @@ UPSERT = (
 )
 
 
+def _deltas(row: str, sign: int, *, summed: bool) -> str:
+    """The SUMS columns for poll `row` (NEW, OLD or an alias), each `sign` or 0; `summed`
+    adds them up over a GROUP BY."""
+    each = [
+        f"CASE WHEN {row}.answer_rating = {n} THEN {sign} ELSE 0 END" for n in range(1, 6)
+    ] + [f"CASE WHEN ({row}.answer_texts & {1 << i}) <> 0 THEN {sign} ELSE 0 END" for i in range(5)]
+    if not summed:
+        return ", ".join([str(sign), *each])
+    return ", ".join([f"{sign} * count(*)", *(f"sum({e})" for e in each)])
+
+
 def _one_poll(row: str, sign: int) -> str:
     """The rollup delta of one poll row (NEW or OLD), in its person's cell as of now."""
-    ratings = [f"CASE WHEN {row}.answer_rating = {n} THEN {sign} ELSE 0 END" for n in range(1, 6)]
-    texts = [f"CASE WHEN ({row}.answer_texts & {1 << i}) <> 0 THEN {sign} ELSE 0 END" for i in range(5)]
     return UPSERT.format(
         rows=f"SELECT {row}.team_id, {row}.occurrence, p.role, coalesce(p.department, ''),"
-        f" {sign}, {', '.join(ratings + texts)}"
+        f" {_deltas(row, sign, summed=False)}"
         f" FROM participant p WHERE p.id = {row}.participant_id"
     )
 
 
 def _person_moves(row: str, sign: int) -> str:
     """The rollup delta of all of one person's polls, in the cell of `row` (OLD or NEW)."""
-    ratings = [f"sum(CASE WHEN q.answer_rating = {n} THEN {sign} ELSE 0 END)" for n in range(1, 6)]
-    texts = [
-        f"sum(CASE WHEN (q.answer_texts & {1 << i}) <> 0 THEN {sign} ELSE 0 END)" for i in range(5)
-    ]
     return UPSERT.format(
         rows=f"SELECT q.team_id, q.occurrence, {row}.role, coalesce({row}.department, ''),"
-        f" {sign} * count(*), {', '.join(ratings + texts)}"
+        f" {_deltas('q', sign, summed=True)}"
         f" FROM poll q WHERE q.participant_id = {row}.id GROUP BY q.team_id, q.occurrence"
     )
 
@@ -76,17 +81,12 @@ def upgrade() -> None:
         *(sa.Column(c, sa.Integer(), server_default="0", nullable=False) for c in SUMS),
         sa.PrimaryKeyConstraint(*KEY, name=op.f("pk_poll_rollup")),
     )
+    # The polls stored before this migration, each in its person's cell.
     op.execute(
         UPSERT.format(
-            rows="SELECT q.team_id, q.occurrence, p.role, coalesce(p.department, ''), count(*), "
-            + ", ".join(
-                [f"sum(CASE WHEN q.answer_rating = {n} THEN 1 ELSE 0 END)" for n in range(1, 6)]
-                + [
-                    f"sum(CASE WHEN (q.answer_texts & {1 << i}) <> 0 THEN 1 ELSE 0 END)"
-                    for i in range(5)
-                ]
-            )
-            + " FROM poll q JOIN participant p ON p.id = q.participant_id WHERE true"
+            rows="SELECT q.team_id, q.occurrence, p.role, coalesce(p.department, ''),"
+            f" {_deltas('q', 1, summed=True)}"
+            " FROM poll q JOIN participant p ON p.id = q.participant_id WHERE true"
             " GROUP BY q.team_id, q.occurrence, p.role, coalesce(p.department, '')"
         )
     )

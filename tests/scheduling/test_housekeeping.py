@@ -78,27 +78,14 @@ def test_the_scheduler_runs_housekeeping_as_soon_as_it_starts(db: Database) -> N
 
 def _old_thought(db: Database) -> int:
     """A rated poll with free text about a jour fixe in January 2026; returns the poll id."""
-    from bot.store.models import JourFixe, Poll, PollAnswer
-    from tests.helpers import make_pair
+    from bot.store.models import PollAnswer
+    from tests.helpers import add_polls, make_pair
 
     pair_id = make_pair(db, team="T1", mentor="UOLDM", mentee="UOLDE")
+    (poll_id,) = add_polls(db, pair_id, dt.date(2026, 1, 14), ["UOLDE"])
     with db.sessions.begin() as s:
-        jf = JourFixe(
-            pair_id=pair_id,
-            occurrence=dt.date(2026, 1, 14),
-            planned_at=dt.datetime(2026, 1, 14, 13, tzinfo=dt.UTC),
-        )
-        s.add(jf)
-        s.flush()
-        mentee = s.scalar(select(Participant).where(Participant.slack_user_id == "UOLDE"))
-        assert mentee is not None
-        poll = Poll(
-            jour_fixe_id=jf.id, participant_id=mentee.id, team_id="T1", occurrence=jf.occurrence
-        )
-        s.add(poll)
-        s.flush()
-        s.add(PollAnswer(poll_id=poll.id, rating=5, learned="old words", keep="more of it"))
-        return poll.id
+        s.add(PollAnswer(poll_id=poll_id, rating=5, learned="old words", keep="more of it"))
+    return poll_id
 
 
 def _answer(db: Database, poll_id: int) -> tuple[int | None, str | None, str | None]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.models import Base
-from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL
+from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL, upgrade_with_rows
 
 TABLES = set(Base.metadata.tables)
 
@@ -54,18 +54,17 @@ def test_an_outdated_schema_is_explained_in_one_sentence(empty_database_url: str
 
 
 def test_polls_of_an_older_schema_get_their_workspace_and_date(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0004")
-    engine = create_engine(empty_database_url)
-    with engine.begin() as conn:
-        for statement in (
+    engine = upgrade_with_rows(
+        empty_database_url,
+        "0004",
+        (
             *ONE_PAIR_WITH_A_JOUR_FIXE_SQL,
             "INSERT INTO poll (id, jour_fixe_id, participant_id, created_at) VALUES"
             " (1, 1, 2, CURRENT_TIMESTAMP)",
             "INSERT INTO poll_answer (poll_id, rating, answered_at, updated_at) VALUES"
             " (1, 4, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        ):
-            conn.execute(text(statement))
-    migrate.upgrade(empty_database_url)
+        ),
+    )
     with engine.connect() as conn:
         row = conn.execute(text("SELECT team_id, occurrence FROM poll")).one()
         answers = conn.execute(text("SELECT poll_id, rating FROM poll_answer")).all()

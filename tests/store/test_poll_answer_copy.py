@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import delete, select, text
 
 from bot.services.feedback import Thought, record_rating, save_thought
 from bot.services.privacy import purge_old_feedback_text
 from bot.store import migrate
 from bot.store.db import Database
-from bot.store.models import ANSWER_TEXT_FIELDS, JourFixe, Participant, Poll, PollAnswer
-from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL, make_pair
+from bot.store.models import ANSWER_TEXT_FIELDS, Poll, PollAnswer
+from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL, add_polls, make_pair, upgrade_with_rows
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
 
 def _poll(db: Database, team: str, mentee: str) -> int:
     pair_id = make_pair(db, team=team, mentor=f"{mentee}M", mentee=mentee)
-    with db.sessions.begin() as s:
-        jf = JourFixe(
-            pair_id=pair_id,
-            occurrence=dt.date(2026, 1, 14),
-            planned_at=dt.datetime(2026, 1, 14, 13, tzinfo=dt.UTC),
-        )
-        s.add(jf)
-        s.flush()
-        person = s.scalar(select(Participant).where(Participant.slack_user_id == mentee))
-        assert person is not None
-        poll = Poll(
-            jour_fixe_id=jf.id, participant_id=person.id, team_id=team, occurrence=jf.occurrence
-        )
-        s.add(poll)
-        s.flush()
-        return poll.id
+    (poll_id,) = add_polls(db, pair_id, dt.date(2026, 1, 14), [mentee])
+    return poll_id
 
 
 def _copy(db: Database, poll_id: int) -> tuple[int | None, int]:
@@ -79,19 +65,18 @@ def test_every_write_of_an_answer_updates_the_copy_on_its_poll(db: Database) -> 
 
 
 def test_the_migration_copies_answers_stored_before_it(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0008")
-    engine = create_engine(empty_database_url)
-    with engine.begin() as conn:
-        for statement in (
+    engine = upgrade_with_rows(
+        empty_database_url,
+        "0008",
+        (
             *ONE_PAIR_WITH_A_JOUR_FIXE_SQL,
             "INSERT INTO poll (id, jour_fixe_id, participant_id, team_id, occurrence, created_at)"
             " VALUES (1, 1, 1, 'T9', '2026-10-07', CURRENT_TIMESTAMP),"
             " (2, 1, 2, 'T9', '2026-10-07', CURRENT_TIMESTAMP)",
             "INSERT INTO poll_answer (poll_id, rating, try_next, start, answered_at, updated_at)"
             " VALUES (2, 3, 'video', 'demos', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        ):
-            conn.execute(text(statement))
-    migrate.upgrade(empty_database_url)
+        ),
+    )
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT id, answer_rating, answer_texts FROM poll ORDER BY id")

@@ -9,23 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 
 from bot.sandbox.databases import wipe
 from bot.services import enrollment
 from bot.services.feedback import Thought, record_rating, save_thought
 from bot.services.privacy import purge_old_feedback_text
-from bot.store import migrate
 from bot.store.db import Database
 from bot.store.models import (
     ANSWER_TEXT_FIELDS,
-    JourFixe,
     Participant,
     Poll,
     PollAnswer,
     PollRollup,
 )
-from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL, make_pair
+from tests.helpers import ONE_PAIR_WITH_A_JOUR_FIXE_SQL, add_polls, make_pair, upgrade_with_rows
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 DAYS = (dt.date(2026, 1, 14), dt.date(2026, 10, 7), dt.date(2026, 10, 14))
@@ -76,27 +74,7 @@ def _same(db: Database) -> None:
 def _polls(db: Database, team: str, mentor: str, mentee: str) -> list[int]:
     """A pair with a jour fixe on each of DAYS and a poll for both members of each."""
     pair_id = make_pair(db, team=team, mentor=mentor, mentee=mentee)
-    ids = []
-    with db.sessions.begin() as s:
-        people = s.scalars(
-            select(Participant).where(Participant.slack_user_id.in_([mentor, mentee]))
-        ).all()
-        for day in DAYS:
-            jf = JourFixe(
-                pair_id=pair_id,
-                occurrence=day,
-                planned_at=dt.datetime.combine(day, dt.time(13), tzinfo=dt.UTC),
-            )
-            s.add(jf)
-            s.flush()
-            for person in people:
-                poll = Poll(
-                    jour_fixe_id=jf.id, participant_id=person.id, team_id=team, occurrence=day
-                )
-                s.add(poll)
-                s.flush()
-                ids.append(poll.id)
-    return ids
+    return [i for day in DAYS for i in add_polls(db, pair_id, day, [mentor, mentee])]
 
 
 def test_the_rollup_follows_every_write_of_polls_answers_and_people(db: Database) -> None:
@@ -148,10 +126,10 @@ def test_the_rollup_follows_every_write_of_polls_answers_and_people(db: Database
 
 
 def test_the_migration_sums_the_polls_stored_before_it(empty_database_url: str) -> None:
-    migrate.upgrade(empty_database_url, "0009")
-    engine = create_engine(empty_database_url)
-    with engine.begin() as conn:
-        for statement in (
+    engine = upgrade_with_rows(
+        empty_database_url,
+        "0009",
+        (
             *ONE_PAIR_WITH_A_JOUR_FIXE_SQL,
             "UPDATE participant SET department = 'Sales' WHERE id = 2",
             "INSERT INTO poll (id, jour_fixe_id, participant_id, team_id, occurrence, created_at)"
@@ -159,9 +137,8 @@ def test_the_migration_sums_the_polls_stored_before_it(empty_database_url: str) 
             " (2, 1, 2, 'T9', '2026-10-07', CURRENT_TIMESTAMP)",
             "INSERT INTO poll_answer (poll_id, rating, keep, answered_at, updated_at)"
             " VALUES (2, 5, 'demos', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        ):
-            conn.execute(text(statement))
-    migrate.upgrade(empty_database_url)
+        ),
+    )
     with engine.connect() as conn:
         rows = conn.execute(
             text(

@@ -8,10 +8,11 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.services.reports import TEXT_FIELDS, Period, PeriodError, Ratings, Report
+from bot.services.reports import Period, PeriodError, Ratings, Report
 from bot.slack.blocks.common import Message, context, escape, plain, section
 from bot.slack.blocks.messages import notice
 from bot.slack.blocks.profile import skill_label
+from bot.store.models import ANSWER_TEXT_FIELDS
 
 TOP_SKILLS = 8
 THEMES_SHOWN = 8
@@ -173,7 +174,9 @@ def report_message(
         skill_lines.append(t._("Every wanted skill has at least one mentor."))
     blocks += [DividerBlock(), section(t._("*Skills*")), section("\n".join(skill_lines))]
 
-    comments = [f"• {field_label(t, name)}: {report.comments.get(name, 0)}" for name in TEXT_FIELDS]
+    comments = [
+        f"• {field_label(t, name)}: {report.comments.get(name, 0)}" for name in ANSWER_TEXT_FIELDS
+    ]
     comment_blocks: list[Block] = [
         section(t._("*Comments shared* (counts):") + "\n" + "\n".join(comments))
     ]
