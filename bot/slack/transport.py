@@ -162,7 +162,7 @@ class KeepAliveRespond(Respond):
             if isinstance(text, dict)
             else _build_message(text=text, **fields)
         )
-        client = KeepAliveWebhookClient(
+        webhook = KeepAliveWebhookClient(
             self.response_url, connections=_RESPONSE_CONNECTIONS, proxy=self.proxy, ssl=self.ssl
         )
-        return client.send_dict(message)
+        return webhook.send_dict(message)
