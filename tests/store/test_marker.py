@@ -67,7 +67,7 @@ def test_a_dropped_connection_is_replaced_and_the_mark_still_lands(db: Database)
     row_id = _row(db, "me")
     marker = Marker(db.engine)
     try:
-        marker._cursor().close()  # open it
+        marker._cursor()  # open it
         marker._raw.close()  # the server (or a proxy) dropped it
         assert marker.mark_sent(row_id, owner="me", now=NOW, channel_id="D2", message_ts="2.1")
         assert _stored(db, row_id).status is OutboxStatus.SENT
