@@ -99,6 +99,19 @@ def _validators(cls: type) -> tuple[str, ...]:
     )
 
 
+# Each class's JSON keys, sorted. slack_sdk builds the `attributes` set anew on every read,
+# by set unions up the class tree, but from constants only: it is the same for every instance.
+_KEYS: dict[type, tuple[str, ...]] = {}
+
+
+def _keys(value: JsonObject) -> tuple[str, ...]:
+    cls = type(value)
+    keys = _KEYS.get(cls)
+    if keys is None:
+        keys = _KEYS[cls] = tuple(sorted(value.attributes))
+    return keys
+
+
 def as_json(value: Any) -> Any:
     """What slack_sdk's `to_dict()` makes of a Block Kit object, in a third of the time.
 
@@ -114,7 +127,7 @@ def as_json(value: Any) -> Any:
         for name in _validators(type(value)):
             getattr(value, name)()
         out = {}
-        for key in sorted(value.attributes):
+        for key in _keys(value):
             item = getattr(value, key, None)
             # Like slack_sdk: no nulls, and no empty strings, lists or dicts but the above.
             if item is None:
