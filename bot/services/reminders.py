@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
 from bot.store.models import (
     JourFixe,
@@ -29,6 +29,15 @@ from bot.store.models import (
 )
 
 BUDGET_PERIOD = dt.timedelta(days=7)
+_PERSON_COLUMNS = (
+    Participant.id,
+    Participant.team_id,
+    Participant.slack_user_id,
+    Participant.status,
+    Participant.locale,
+    Participant.timezone,
+    Participant.dm_channel_id,
+)
 # Which jour-fixe states each kind still makes sense in.
 _OPEN_FOR = {
     OutboxKind.NUDGE: {MeetingStatus.PLANNED},
@@ -48,14 +57,19 @@ class Subject:
 
 def load_subjects(rows: Sequence[Outbox], *, session: Session) -> dict[int, Subject]:
     """Each row's recipient, pair, jour fixe and poll, in a few queries for the whole batch."""
-    # Nothing here needs anyone's skills: skip the extra query per batch that loads them.
-    no_skills = lazyload(Participant.skills)
+    # Deciding and rendering read only these columns of a person, and nothing here needs
+    # anyone's skills: loading the rest costs more than the queries themselves. Reading any
+    # other column raises, so that a renderer needing it fails in the tests, not slowly.
+    no_skills = (
+        lazyload(Participant.skills),
+        load_only(*_PERSON_COLUMNS, raiseload=True),
+    )
     people = {
         p.id: p
         for p in session.scalars(
             select(Participant)
             .where(Participant.id.in_({r.participant_id for r in rows}))
-            .options(no_skills)
+            .options(*no_skills)
         )
     }
     jf_ids = {r.subject_id for r in rows if r.kind in (OutboxKind.NUDGE, OutboxKind.CHECKIN)}
@@ -67,7 +81,7 @@ def load_subjects(rows: Sequence[Outbox], *, session: Session) -> dict[int, Subj
             for p in session.scalars(
                 select(Poll)
                 .where(Poll.id.in_(poll_ids))
-                .options(joinedload(Poll.participant).options(no_skills), lazyload(Poll.jour_fixe))
+                .options(joinedload(Poll.participant).options(*no_skills), lazyload(Poll.jour_fixe))
             )
         }
         if poll_ids
@@ -82,8 +96,8 @@ def load_subjects(rows: Sequence[Outbox], *, session: Session) -> dict[int, Subj
                 .where(JourFixe.id.in_(jf_ids))
                 .options(
                     joinedload(JourFixe.pair).options(
-                        joinedload(Pair.mentor).options(no_skills),
-                        joinedload(Pair.mentee).options(no_skills),
+                        joinedload(Pair.mentor).options(*no_skills),
+                        joinedload(Pair.mentee).options(*no_skills),
                     )
                 )
             )
@@ -99,8 +113,8 @@ def load_subjects(rows: Sequence[Outbox], *, session: Session) -> dict[int, Subj
                 select(Pair)
                 .where(Pair.id.in_(pair_ids))
                 .options(
-                    joinedload(Pair.mentor).options(no_skills),
-                    joinedload(Pair.mentee).options(no_skills),
+                    joinedload(Pair.mentor).options(*no_skills),
+                    joinedload(Pair.mentee).options(*no_skills),
                 )
             )
         }
