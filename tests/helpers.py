@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
 from bot.store.models import Base, Participant, Status
 from tests.conftest import RunningApp
+
+if TYPE_CHECKING:
+    from bot.sandbox import FakeSlack
+    from bot.sandbox.client import SimResponse
 
 MENTOR_VALUES: dict[str, Any] = {
     "role": "mentor",
@@ -28,6 +33,17 @@ MENTEE_VALUES: dict[str, Any] = {
     "skills_wanted": ["social_media"],
     "department": "Finance",
 }
+
+
+def answer_to(fake: FakeSlack, resp: SimResponse, timeout: float = 5.0) -> dict[str, Any]:
+    """What a slash command showed its user: the ack's own message if it carried one, else
+    what the app posted to that command's response_url afterwards."""
+    if resp.ack and (resp.ack.get("text") or resp.ack.get("blocks")):
+        return dict(resp.ack)
+    assert resp.response_url, "not a slash command's response"
+    path = urlsplit(resp.response_url).path
+    calls = fake.wait_for("response_url", lambda c: c.path == path, timeout=timeout)
+    return dict(calls[0].args)
 
 
 def wait_reply(app: RunningApp, count: int = 1) -> dict[str, Any]:

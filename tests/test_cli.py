@@ -22,7 +22,7 @@ from bot.services.catalog import load_catalog
 from bot.store import migrate
 from bot.store.db import Database, make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, record_stand_in
-from tests.helpers import text_of
+from tests.helpers import answer_to, text_of
 
 
 def free_port() -> int:
@@ -255,10 +255,12 @@ def served(request: pytest.FixtureRequest, env: dict[str, str], tmp_path: Path) 
 
 
 def test_serve_answers_slack_and_stops_cleanly_on_sigterm(served: Served) -> None:
-    for _ in range(4):  # several requests, so that both gunicorn workers take part
-        assert served.sim.slash("UANNA", "help").status == 200
-    replies = served.fake.wait_for("response_url", count=4)
-    assert all("mitmachen oder dein Profil bearbeiten" in text_of(r.args) for r in replies)
+    # Several requests, so that both gunicorn workers take part; each is answered, in the
+    # ack itself or through its response_url.
+    sent = [served.sim.slash("UANNA", "help") for _ in range(4)]
+    assert [r.status for r in sent] == [200] * 4
+    replies = [answer_to(served.fake, r) for r in sent]
+    assert all("mitmachen oder dein Profil bearbeiten" in text_of(r) for r in replies)
     # Counted and timed in /metrics, over HTTP (both workers) and over Socket Mode alike.
     with urllib.request.urlopen(f"{served.base}/metrics", timeout=5) as resp:
         text = resp.read().decode()

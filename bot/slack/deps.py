@@ -76,6 +76,21 @@ class Deps:
             return False
         return user_id in self.users.group_members(client, group)
 
+    def cached_is_hr_admin(self, user_id: str) -> bool | None:
+        """`is_hr_admin` without asking Slack; None if the answer needs a call."""
+        if user_id in self.settings.mentor_hr_admins:
+            return True
+        group = self.settings.mentor_hr_usergroup
+        if group is None:
+            return False
+        members = self.users.cached_group_members(group)
+        return None if members is None else user_id in members
+
+    def cached_t_for(self, user_id: str) -> Translator | None:
+        """`t_for` without asking Slack; None if the language is not known yet."""
+        language = self.users.cached_language(user_id)
+        return None if language is None else translator(language)
+
     def t_for(self, user_id: str) -> Translator:
         """The translator in this user's Slack language."""
         return translator(self.users.language(user_id))

@@ -124,6 +124,25 @@ class UserDirectory:
         user = self.lookup(user_id)
         return language_for(user.locale if user else None, self.default_language)
 
+    def cached_language(self, user_id: str) -> str | None:
+        """What `language` would answer without asking Slack; None if it would have to ask."""
+        with self._lock:
+            hit = self._cache.get(user_id)
+        if not self._fresh(hit, time.monotonic()):
+            return None
+        assert hit is not None
+        user = hit[1]
+        return language_for(user.locale if user else None, self.default_language)
+
+    def cached_group_members(self, usergroup_id: str) -> frozenset[str] | None:
+        """What `group_members` would answer without asking Slack; None if it would have to."""
+        with self._lock:
+            hit = self._groups.get(usergroup_id)
+        if not self._fresh(hit, time.monotonic()):
+            return None
+        assert hit is not None
+        return hit[1] or frozenset()
+
     def forget(self, user_id: str) -> None:
         """Drop a cached entry (after the person left, say)."""
         with self._lock:

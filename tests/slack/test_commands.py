@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ from bot.store.models import SkillKind, Status
 from tests.conftest import RunningApp
 from tests.helpers import (
     MENTOR_VALUES,
+    answer_to,
     choose_skills,
     count_participants,
     join,
@@ -20,10 +22,9 @@ from tests.helpers import (
 
 
 def reply_to(app: RunningApp, user: str, text: str) -> str:
-    before = len(app.fake.calls_to("response_url"))
     resp = app.sim.slash(user, text)
     assert resp.status == 200, resp.text
-    return text_of(app.fake.wait_for("response_url", count=before + 1)[-1].args)
+    return text_of(answer_to(app.fake, resp))
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,27 @@ def test_an_unknown_word_is_named_escaped_and_shortened(running: RunningApp) -> 
 def test_help_comes_in_the_persons_language(running: RunningApp) -> None:
     answer = reply_to(running, "UBERND", "help")
     assert "mitmachen oder dein Profil bearbeiten" in answer
+
+
+def test_once_the_persons_language_is_known_the_help_comes_in_the_ack_itself(
+    running: RunningApp,
+) -> None:
+    first = running.sim.slash("UBERND", "help")
+    # The first time, the language needs users.info: nothing may delay the ack for that, so
+    # the help follows through the response_url.
+    assert first.ack is None
+    assert "mitmachen oder dein Profil bearbeiten" in text_of(answer_to(running.fake, first))
+    posted = len(running.fake.calls_to("response_url"))
+    for text in ("help", "", "frobnicate"):
+        resp = running.sim.slash("UBERND", text)
+        assert resp.ack is not None, text
+        assert "mitmachen oder dein Profil bearbeiten" in text_of(resp.ack)
+        assert resp.ack.get("response_type", "ephemeral") == "ephemeral"
+    assert "frobnicate" in text_of(resp.ack)
+    assert "/mentor match" not in text_of(resp.ack)
+    time.sleep(0.2)  # nothing else follows
+    assert len(running.fake.calls_to("response_url")) == posted
+    assert len(running.fake.calls_to("users.info")) == 1
 
 
 def test_status_before_joining_offers_a_join_button(running: RunningApp) -> None:

@@ -17,7 +17,7 @@ from bot.store.db import Database
 from bot.store.models import ReportAudit
 from bot.web import WebApp
 from tests.conftest import SIGNING_SECRET, RunningApp, make_settings, serve
-from tests.helpers import make_pair, text_of
+from tests.helpers import answer_to, make_pair, text_of
 from tests.services.test_reports import _seed
 
 HR = "UHRADMIN"
@@ -26,9 +26,9 @@ HR = "UHRADMIN"
 def _command(app: RunningApp, user: str, text: str) -> dict[str, Any]:
     if user not in app.fake.users:
         app.fake.add_user(SlackUser(id=user, name=user.lower()))
-    before = len(app.fake.calls_to("response_url"))
-    assert app.sim.slash(user, text).status == 200
-    return dict(app.fake.wait_for("response_url", count=before + 1)[-1].args)
+    resp = app.sim.slash(user, text)
+    assert resp.status == 200
+    return answer_to(app.fake, resp)
 
 
 def _report_post(app: RunningApp) -> dict[str, Any]:
@@ -141,6 +141,20 @@ def test_members_of_the_hr_user_group_may_run_reports(with_hr_group: RunningApp)
     # The group is read once and cached, like users.info.
     assert len(app.fake.calls_to("usergroups.users.list")) == 1
     assert [row[2] for row in _audits(app)] == ["delivered", "refused"]
+
+
+def test_the_help_waits_for_the_hr_group_before_it_goes_in_the_ack(
+    with_hr_group: RunningApp,
+) -> None:
+    app = with_hr_group
+    app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
+    _command(app, "UGRETA", "status")  # the language is known now, the group not yet
+    first = app.sim.slash("UGRETA", "help")
+    assert first.ack is None
+    assert "/mentor match" in text_of(answer_to(app.fake, first))
+    again = app.sim.slash("UGRETA", "help")
+    assert again.ack is not None and "/mentor match" in text_of(again.ack)
+    assert len(app.fake.calls_to("usergroups.users.list")) == 1
 
 
 def test_if_slack_cannot_list_the_group_nobody_becomes_an_admin(

@@ -257,12 +257,6 @@ def _mydata(cmd: Invocation) -> None:
         cmd.reply(report_blocks.mydata_failed(cmd.t))
 
 
-def _help(cmd: Invocation) -> None:
-    """Show what /mentor can do."""
-    hr_admin = deps_of(cmd.context).is_hr_admin(cmd.user_id, cmd.client)
-    cmd.reply(messages.help_message(cmd.t, hr_admin=hr_admin))
-
-
 ROUTES: dict[str, Callable[[Invocation], None]] = {
     "join": _join,
     "skills": _skills,
@@ -270,7 +264,6 @@ ROUTES: dict[str, Callable[[Invocation], None]] = {
     "pause": _pause,
     "resume": _resume,
     "leave": _leave,
-    "help": _help,
     "match": _match,
     "schedule": _schedule,
     "report": _report,
@@ -281,16 +274,38 @@ ROUTES: dict[str, Callable[[Invocation], None]] = {
 def mentor_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    """Route `/mentor <sub-command>`; anything unknown gets the help, never an error."""
-    ack()
+    """Route `/mentor <sub-command>`; `help`, nothing or anything unknown gets the help."""
     word, args = [*(command.get("text") or "").split(maxsplit=1), "", ""][:2]
-    t = t_of(context)
     handler = ROUTES.get(word.lower())
+    unknown = "" if handler is not None or word.lower() == "help" else word
+    if handler is None:
+        ready = _help_at_once(context, unknown)
+        if ready is not None:
+            ack(**ready.as_kwargs())
+            return
+    ack()
+    t = t_of(context)
     if handler is None:
         hr_admin = deps_of(context).is_hr_admin(str(context.user_id), client)
-        respond(**messages.help_message(t, unknown=word or None, hr_admin=hr_admin).as_kwargs())
+        respond(**messages.help_message(t, unknown=unknown or None, hr_admin=hr_admin).as_kwargs())
         return
     handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))
+
+
+def _help_at_once(context: BoltContext, unknown: str) -> Message | None:
+    """The help, if all it needs is cached: it then goes in the ack itself.
+
+    Slack shows an ack's message privately, like a response_url answer, but at once and
+    without a second request. The help reads no database; only the person's language and
+    (with an HR user group) their membership can need a call to Slack, and nothing that can
+    wait on Slack may delay an ack: without them cached, the help goes after the ack.
+    """
+    deps, user_id = deps_of(context), str(context.user_id)
+    t = deps.cached_t_for(user_id)
+    hr_admin = deps.cached_is_hr_admin(user_id)
+    if t is None or hr_admin is None:
+        return None
+    return messages.help_message(t, unknown=unknown or None, hr_admin=hr_admin)
 
 
 def register(app: App) -> None:
