@@ -1,10 +1,13 @@
 """Benchmark the slash-command ack round trip of `mentor-bot serve` against a bare Bolt app.
 
 Both are served by gunicorn (gthread, the same workers and threads) on this machine; the
-Slack stand-in runs in a process of its own (the bot posts its answer to the response_url
-after the ack). Clients send signed `/mentor help` commands, each on a new connection as
-Slack does, from 1, 10 and 50 threads at once, and time each request until the whole
-response is read. Figures: p50 and p99 of both, and the bot's p99 over the bare app's.
+Slack stand-in runs in a process of its own. Clients send signed `/mentor help` commands,
+each on a new connection as Slack does, from 1, 10 and 50 threads at once, and time each
+request until the whole response is read. Figures: p50 and p99 of both, the bot's p99 over
+the bare app's, and the CPU both servers spent per request. The bot puts the help in the
+ack itself once the person's language is cached (the warm-up caches it), so the same run
+also times `/mentor status` (ack, then a database read and an answer posted to the
+response_url), without a target.
 """
 
 from __future__ import annotations
@@ -61,15 +64,40 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], path: str) -> None:
     raise SystemExit(f"the server on port {port} did not come up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry)] = int(fields[1])
+        used[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(used.get(p, 0.0) for p in tree)
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[None]:
+def server(
+    command: list[str], env: dict[str, str], port: int, probe: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server process until the block ends (SIGTERM, then wait)."""
     proc = subprocess.Popen(  # noqa: S603 - our own commands
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_ready(port, proc, probe)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -98,7 +126,7 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 """
 
 
-def _body(response_url: str, n: int) -> bytes:
+def _body(response_url: str, n: int, text: str = "help") -> bytes:
     return urlencode(
         {
             "token": "verification-token",
@@ -109,7 +137,7 @@ def _body(response_url: str, n: int) -> bytes:
             "user_id": USER,
             "user_name": "bench",
             "command": "/mentor",
-            "text": "help",
+            "text": text,
             "api_app_id": "A0BENCH",
             "is_enterprise_install": "false",
             "response_url": response_url,
@@ -140,7 +168,9 @@ def _post(port: int, body: bytes) -> float:
     return time.perf_counter() - start
 
 
-def load(port: int, clients: int, per_client: int, urls: list[str]) -> list[float]:
+def load(
+    port: int, clients: int, per_client: int, urls: list[str], text: str = "help"
+) -> list[float]:
     """Latencies of clients x per_client requests, clients at a time."""
     times: list[float] = []
     lock = threading.Lock()
@@ -151,7 +181,7 @@ def load(port: int, clients: int, per_client: int, urls: list[str]) -> list[floa
         barrier.wait()
         for i in range(per_client):
             n = index * per_client + i
-            mine.append(_post(port, _body(urls[n], n)))
+            mine.append(_post(port, _body(urls[n], n, text)))
         with lock:
             times.extend(mine)
 
@@ -216,15 +246,22 @@ def main() -> None:
             sink_port = _free_port()
             sink_cmd = [sys.executable, "-c", SINK, str(sink_port)]
             with (
-                server([*bot_cmd, str(bot_port)], env, bot_port, "/readyz"),
-                server(bare_cmd, env, bare_port, "/"),
+                server([*bot_cmd, str(bot_port)], env, bot_port, "/readyz") as bot_proc,
+                server(bare_cmd, env, bare_port, "/") as bare_proc,
                 server(sink_cmd, env, sink_port, "/") if args.sink else contextlib.nullcontext(),
             ):
+                pids = {"bare": bare_proc.pid, "bot": bot_proc.pid}
                 for clients in LEVELS:
                     per_client = max(1, args.requests // clients)
                     total = per_client * clients
                     results[clients] = {}
-                    for name, port in (("bare", bare_port), ("bot", bot_port)):
+                    cpu: dict[str, float] = {}
+                    runs = (
+                        ("bare", bare_port, "bare", "help"),
+                        ("bot", bot_port, "bot", "help"),
+                        ("status", bot_port, "bot", "status"),
+                    )
+                    for name, port, server_name, text in runs:
                         if args.sink:
                             warm = [
                                 f"http://127.0.0.1:{sink_port}/hook/{i}" for i in range(2 * clients)
@@ -233,14 +270,22 @@ def main() -> None:
                         else:
                             warm = stand_in.ask("response_urls", (USER, 2 * clients))
                             urls = stand_in.ask("response_urls", (USER, total))
-                        load(port, clients, 2, warm)  # warm-up: connections, caches
-                        results[clients][name] = percentiles(load(port, clients, per_client, urls))
-                    bare, bot = results[clients]["bare"], results[clients]["bot"]
+                        load(port, clients, 2, warm, text)  # warm-up: connections, caches
+                        before = cpu_seconds(pids[server_name])
+                        results[clients][name] = percentiles(
+                            load(port, clients, per_client, urls, text)
+                        )
+                        cpu[name] = (cpu_seconds(pids[server_name]) - before) / total * 1000
+                    bare, bot, status = (results[clients][k] for k in ("bare", "bot", "status"))
                     print(
                         f"   {clients:>2} clients: bare p50 {bare[0]:6.1f} ms,"
                         f" p99 {bare[1]:6.1f} ms;"
                         f" bot p50 {bot[0]:6.1f} ms, p99 {bot[1]:6.1f} ms;"
-                        f" p99 ratio {bot[1] / bare[1]:.2f}"
+                        f" p99 ratio {bot[1] / bare[1]:.2f}; server CPU per request: bare"
+                        f" {cpu['bare']:.2f} ms, bot {cpu['bot']:.2f} ms\n"
+                        f"               (no target) bot `/mentor status`: p50 {status[0]:6.1f} ms,"
+                        f" p99 {status[1]:6.1f} ms; p99 / bare {status[1] / bare[1]:.2f};"
+                        f" CPU {cpu['status']:.2f} ms"
                     )
             report = stand_in.ask("report")
     finally:
