@@ -11,7 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -23,6 +25,7 @@ from bot.observability import CORRELATION_ID, ContextExecutor, MeteredWebClient
 from bot.services import pairing
 from bot.services.catalog import CatalogDef, load_catalog
 from bot.services.jour_fixe import MeetingRefused
+from bot.slack import install_pages
 from bot.slack.blocks import messages
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.errors import apology_view
@@ -146,13 +149,64 @@ def _stores(
     return installations.stores(settings.slack_client_id, db.engine, keys)
 
 
+def _page_translator(request: BoltRequest, default_language: str) -> Translator:
+    """The browser's language (Accept-Language), else the programme's default."""
+    accept = request.headers.get("accept-language") or [""]
+    return translator(install_pages.browser_language(accept[0], default_language))
+
+
+class TranslatedOAuthFlow(OAuthFlow):
+    """Bolt's OAuth flow with our own install page, translated."""
+
+    def __init__(self, *, default_language: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.default_language = default_language
+
+    def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        """The /slack/install page around Slack's authorize URL."""
+        return install_pages.install_page(_page_translator(request, self.default_language), url)
+
+
+def _install_outcome_pages(default_language: str) -> CallbackOptions:
+    """The pages Slack's redirect back lands on, translated (Bolt's are English only)."""
+
+    def page(status: int, body: str, settings: OAuthSettings) -> BoltResponse:
+        return BoltResponse(
+            status=status,
+            body=body,
+            headers={
+                "Content-Type": "text/html; charset=utf-8",
+                # The state cookie has done its job either way.
+                "Set-Cookie": settings.state_utils.build_set_cookie_for_deletion(),
+            },
+        )
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        found = args.installation
+        if found.is_enterprise_install or not (found.team_id and found.app_id):
+            open_url = "slack://open"
+        else:
+            open_url = f"slack://app?team={found.team_id}&id={found.app_id}"
+        t = _page_translator(args.request, default_language)
+        return page(200, install_pages.installed_page(t, found.team_name, open_url), args.settings)
+
+    def not_installed(args: FailureArgs) -> BoltResponse:
+        log.info("Installation not completed: %s", args.reason)
+        t = _page_translator(args.request, default_language)
+        body = install_pages.failed_page(t, args.reason, args.settings.install_path)
+        return page(args.suggested_status_code, body, args.settings)
+
+    return CallbackOptions(success=installed, failure=not_installed)
+
+
 def _oauth_flow(
     settings: Settings, db: Database
 ) -> tuple[OAuthFlow, installations.EncryptedInstallationStore]:
     assert settings.slack_client_id is not None
     assert settings.slack_client_secret is not None
     store, states = _stores(settings, db)
-    flow = OAuthFlow(
+    flow = TranslatedOAuthFlow(
+        default_language=settings.mentor_default_language,
         # oauth.v2.access goes to SLACK_API_URL too (the stand-in in tests).
         client=MeteredWebClient(base_url=settings.slack_api_url, timeout=10),
         settings=OAuthSettings(
@@ -163,6 +217,7 @@ def _oauth_flow(
             state_store=states,
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
+            callback_options=_install_outcome_pages(settings.mentor_default_language),
         ),
     )
     return flow, store

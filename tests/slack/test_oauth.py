@@ -62,32 +62,41 @@ def distributed(fake_slack: FakeSlack, db: Database, database_url: str) -> Itera
     server.shutdown()
 
 
-def _get(app: Distributed, path: str, cookie: str = "") -> tuple[int, str, str]:
+def _get(app: Distributed, path: str, cookie: str = "", language: str = "") -> tuple[int, str, str]:
     """GET like a browser; returns status, page and the cookie the page set."""
-    request = urllib.request.Request(f"{app.url}{path}", headers={"Cookie": cookie})
+    headers = {"Cookie": cookie, "Accept-Language": language}
+    request = urllib.request.Request(f"{app.url}{path}", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:
             set_cookie = resp.headers.get("Set-Cookie", "")
             return resp.status, resp.read().decode(), set_cookie.split(";", 1)[0]
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(), ""
+        return exc.code, exc.read().decode(), exc.headers.get("Set-Cookie", "").split(";", 1)[0]
 
 
-def install(app: Distributed, user: str = "UANNA") -> str:
-    """Click "Add to Slack", allow, come back: returns the token the workspace gave us."""
-    status, page, cookie = _get(app, "/slack/install")
+def _start(app: Distributed, language: str = "") -> tuple[str, str, str]:
+    """Open /slack/install: returns the page, the state in its button and the cookie."""
+    status, page, cookie = _get(app, "/slack/install", language=language)
     assert status == 200
     # Bolt ties the state to this cookie (Secure: a browser sends it back over https only).
     assert cookie.startswith("slack-app-oauth-state=")
     state = re.search(r"[?&;]state=([\w-]+)", page)
     assert state is not None, page
+    return page, state.group(1), cookie
+
+
+def install(app: Distributed, user: str = "UANNA", language: str = "") -> str:
+    """Click "Add to Slack", allow, come back: returns the page the installer sees."""
+    page, state, cookie = _start(app, language)
     assert f"client_id={CLIENT_ID}" in page
     assert "scope=commands,chat:write" in page
     code = app.fake.approve_install(user)
-    status, page, _ = _get(app, f"/slack/oauth_redirect?code={code}&state={state.group(1)}", cookie)
+    status, page, cleared = _get(
+        app, f"/slack/oauth_redirect?code={code}&state={state}", cookie, language
+    )
     assert status == 200, page
-    (token,) = app.fake.installed_tokens
-    return token
+    assert cleared == "slack-app-oauth-state=deleted"  # the state cookie is spent
+    return page
 
 
 def test_installing_stores_only_encrypted_tokens_and_serves_the_workspace(
@@ -100,7 +109,8 @@ def test_installing_stores_only_encrypted_tokens_and_serves_the_workspace(
     (notice,) = app.fake.wait_for("response_url")
     assert "reinstall this app" in text_of(notice.args)
     assert not app.fake.calls_to("users.info")
-    token = install(app)
+    install(app)
+    (token,) = app.fake.installed_tokens
     with app.db.engine.connect() as conn:
         (stored,) = conn.execute(
             select(slack_installations.c.bot_token, slack_installations.c.team_id)
@@ -121,17 +131,43 @@ def test_installing_stores_only_encrypted_tokens_and_serves_the_workspace(
 
 def test_a_reused_code_or_a_forged_state_installs_nothing(distributed: Distributed) -> None:
     app = distributed
-    _, page, cookie = _get(app, "/slack/install")
-    state = re.search(r"[?&;]state=([\w-]+)", page)
-    assert state is not None
+    _, state, _ = _start(app)
     code = app.fake.approve_install("UANNA")
-    # A state the app never issued, or its state without the browser's cookie: refused.
-    status, _, _ = _get(app, f"/slack/oauth_redirect?code={code}&state=forged", cookie)
-    assert status >= 400
-    status, _, _ = _get(app, f"/slack/oauth_redirect?code={code}&state={state.group(1)}")
-    assert status >= 400
+    # A state the app never issued, or its state without the browser's cookie: refused,
+    # with a page that says why and how to start again.
+    forged = "slack-app-oauth-state=forged"
+    status, page, _ = _get(app, f"/slack/oauth_redirect?code={code}&state=forged", forged)
+    assert status == 401
+    assert "expired or was used already" in page and 'href="/slack/install"' in page
+    status, page, _ = _get(app, f"/slack/oauth_redirect?code={code}&state={state}", language="de")
+    assert status == 400
+    assert "in einem anderen Browser geöffnet" in page and '<html lang="de">' in page
     with app.db.engine.connect() as conn:
         assert conn.execute(select(slack_installations.c.id)).first() is None
+    assert app.fake.installed_tokens == set()
+
+
+def test_the_install_pages_speak_the_browsers_language(distributed: Distributed) -> None:
+    app = distributed
+    page, _, _ = _start(app, language="fr-CH, de;q=0.9, en;q=0.8")
+    assert '<html lang="de">' in page and "Zu Slack hinzufügen" in page
+    assert "vertraulichem Feedback" in page
+    # Self-contained: no image or script from another host.
+    assert "slack-edge.com" not in page and "<script" not in page
+    english, _, _ = _start(app)
+    assert '<html lang="en">' in english and "Add to Slack" in english
+    done = install(app, language="de-DE")
+    assert "mentor-bot ist jetzt in Sandbox Workspace installiert" in done
+    assert f"slack://app?team={app.fake.team_id}&amp;id=" in done
+
+
+def test_an_installer_who_cancels_at_slack_is_told_so(distributed: Distributed) -> None:
+    app = distributed
+    _, state, cookie = _start(app)
+    status, page, _ = _get(app, f"/slack/oauth_redirect?error=access_denied&state={state}", cookie)
+    assert status == 200
+    assert "The installation was cancelled, so nothing was installed." in page
+    assert 'href="/slack/install"' in page
     assert app.fake.installed_tokens == set()
 
 
@@ -139,7 +175,8 @@ def test_the_dispatcher_sends_with_each_installations_token_until_uninstalled(
     distributed: Distributed,
 ) -> None:
     app = distributed
-    token = install(app)
+    install(app)
+    (token,) = app.fake.installed_tokens
     make_pair(app.db, first_meeting=WED)
     plan_pass(app.db, timing_from(app.settings), dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
     dispatcher = make_dispatcher(
@@ -180,7 +217,8 @@ def test_mentor_bot_tick_sends_with_the_installations_token(
     distributed: Distributed, tmp_path: Path
 ) -> None:
     app = distributed
-    token = install(app)
+    install(app)
+    (token,) = app.fake.installed_tokens
     make_pair(app.db, first_meeting=WED)
     plan_pass(app.db, timing_from(app.settings), dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
     env = {
