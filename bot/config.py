@@ -27,6 +27,9 @@ class DatabaseSettings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # docker-compose.yml hands every optional variable on, as `${VAR:-}`: one that .env
+        # leaves out arrives empty and must count as not set, not as an invalid value.
+        env_ignore_empty=True,
     )
 
     database_url: str = "sqlite:///mentor-bot.sqlite3"

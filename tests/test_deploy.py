@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from bot.cli import build_parser
+from bot.config import load_database_settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "tests/data/compose-spec/compose-spec.json").read_text())
@@ -73,6 +75,72 @@ def test_the_required_secrets_must_be_set() -> None:
     assert re.search(r"\$\{SLACK_APP_TOKEN:\?[^}]+\}", socket_mode)
     # No secret is written into the files themselves.
     assert not re.search(r"xox[bp]-|xapp-\d", text + socket_mode)
+
+
+_VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?)([-?])([^}]*))?\}")
+
+
+def interpolate(value: str, dotenv: dict[str, str]) -> str:
+    """What Compose makes of a value: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, colon, kind, rest = match.groups()
+        given = dotenv.get(name)
+        unset = given is None or (colon == ":" and given == "")
+        if kind == "?" and unset:
+            raise ValueError(f"compose refuses to start: {rest}")
+        if kind == "-" and unset:
+            return rest
+        return given or ""
+
+    return _VARIABLE.sub(one, value)
+
+
+ONE_WORKSPACE = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "signing",
+    "POSTGRES_PASSWORD": "pw",
+}
+SEVERAL_WORKSPACES = {
+    "SLACK_CLIENT_ID": "123.456",
+    "SLACK_CLIENT_SECRET": "secret",
+    "MENTOR_TOKEN_KEY": "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=",
+    "SLACK_SIGNING_SECRET": "signing",
+    "POSTGRES_PASSWORD": "pw",
+}
+
+
+@pytest.mark.parametrize("dotenv", [ONE_WORKSPACE, SEVERAL_WORKSPACES], ids=["token", "oauth"])
+def test_each_service_starts_from_the_environment_compose_gives_it(
+    dotenv: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .env with only what the README asks for: every variable it leaves out still reaches
+    the container, as an empty string, and must count as not set."""
+    services = compose()["services"]
+    for name in ("migrate", "web", "scheduler"):
+        env = {k: interpolate(str(v), dotenv) for k, v in services[name]["environment"].items()}
+        for key in list(os.environ):
+            if key.startswith(("SLACK_", "MENTOR_", "DATABASE_", "PORT", "WEB_", "LOG_")):
+                monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        if name == "migrate":
+            assert load_database_settings().database_url.startswith("postgresql+psycopg://")
+            continue
+        settings = load_settings(_env_file=None)
+        assert settings.oauth is ("SLACK_CLIENT_ID" in dotenv), name
+        assert settings.mentor_hr_usergroup is None and settings.mentor_hr_admins == frozenset()
+
+
+def test_compose_interpolation_as_the_test_above_reads_it() -> None:
+    env = {"SET": "x", "EMPTY": ""}
+    given = "${SET:-d}|${EMPTY:-d}|${EMPTY-d}|${UNSET-d}|$${SET}"
+    assert interpolate(given, env) == "x|d||d|${SET}"
+    with pytest.raises(ValueError, match="needed"):
+        interpolate("${EMPTY:?needed}", env)
+    assert interpolate("${EMPTY?needed}", env) == ""
 
 
 def test_the_dockerfile_is_multi_stage_pinned_and_not_root() -> None:
