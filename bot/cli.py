@@ -82,6 +82,11 @@ def freeze_startup_heap() -> None:
     log.info("Start-up heap frozen: the collector skips its %d objects", gc.get_freeze_count())
 
 
+def _metrics_token(settings: Settings) -> str | None:
+    token = settings.mentor_metrics_token
+    return token.get_secret_value() if token is not None else None
+
+
 def _fail(message: str, code: int) -> int:
     print(f"mentor-bot: {message}", file=sys.stderr)
     return code
@@ -160,7 +165,10 @@ def _serve_http(
     draining = multiprocessing.RawValue("b", 0)
     # Built once in the master (preload), so a bad token or catalog fails once and clearly.
     web = WebApp(
-        build_app(settings, db, catalog=catalog), db, draining=lambda: bool(draining.value)
+        build_app(settings, db, catalog=catalog),
+        db,
+        draining=lambda: bool(draining.value),
+        metrics_token=_metrics_token(settings),
     )
     db.dispose()
     drain = settings.mentor_drain_seconds
@@ -255,7 +263,10 @@ def _serve_socket_mode(
     handler = MeteredHandler(app, settings.slack_app_token.get_secret_value())
     # No Slack traffic over HTTP in Socket Mode; /healthz stays for probes and also
     # reports a lost WebSocket.
-    health = _serve_probes(WebApp(None, db, connected=handler.client.is_connected), port)
+    probes = WebApp(
+        None, db, connected=handler.client.is_connected, metrics_token=_metrics_token(settings)
+    )
+    health = _serve_probes(probes, port)
     freeze_startup_heap()
     if scheduler:
         from bot.scheduling import start_scheduler
@@ -419,7 +430,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     freeze_startup_heap()
     scheduler = start_scheduler(db, settings, catalog=catalog)
-    health = _serve_probes(WebApp(None, db), settings.port)
+    health = _serve_probes(WebApp(None, db, metrics_token=_metrics_token(settings)), settings.port)
     log.info("Scheduler running; it plans and sends while it holds the scheduler lock")
     stop.wait()
     log.info("Stopping the scheduler")

@@ -70,6 +70,9 @@ class Settings(DatabaseSettings):
     # "json": one JSON object per line (for log shippers); "text": human-readable lines.
     mentor_log_format: Literal["text", "json"] = "text"
     web_concurrency: int = Field(default=2, ge=1, le=64)
+    # With it, /metrics answers only requests that carry `Authorization: Bearer <token>`
+    # (Prometheus: `authorization: {credentials: …}`); without it, /metrics is open.
+    mentor_metrics_token: SecretStr | None = Field(default=None, min_length=16)
     # On SIGTERM a web replica answers /readyz with 503 but keeps serving this long, so the
     # load balancer stops sending before the socket closes; then it stops gracefully.
     mentor_drain_seconds: float = Field(default=5.0, ge=0, le=60)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hmac
 import io
 import time
 from collections.abc import Callable, Iterable
@@ -43,6 +44,7 @@ class WebApp:
         *,
         connected: Callable[[], bool] | None = None,
         draining: Callable[[], bool] | None = None,
+        metrics_token: str | None = None,
     ) -> None:
         # In Socket Mode there is no Slack traffic over HTTP (app=None); `connected` then
         # tells whether the WebSocket to Slack is up.
@@ -57,6 +59,7 @@ class WebApp:
         self.connected = connected
         # True once the process was asked to stop: still serving, but no longer ready.
         self.draining = draining or (lambda: False)
+        self.metrics_token = metrics_token
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Dispatch one request."""
@@ -76,6 +79,13 @@ class WebApp:
         if path == "/metrics":
             if method not in ("GET", "HEAD"):
                 return _plain(start_response, "405 Method Not Allowed", "method not allowed\n")
+            if not self._may_scrape(environ):
+                return _plain(
+                    start_response,
+                    "401 Unauthorized",
+                    "a bearer token is required\n",
+                    [("WWW-Authenticate", 'Bearer realm="metrics"')],
+                )
             body = render_metrics(self.db)
             start_response(
                 "200 OK",
@@ -125,6 +135,15 @@ class WebApp:
         finally:
             observe_request(kind, status[0], time.perf_counter() - started)
 
+    def _may_scrape(self, environ: WSGIEnvironment) -> bool:
+        """Without MENTOR_METRICS_TOKEN anyone may; with it, only its bearer."""
+        if self.metrics_token is None:
+            return True
+        scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), self.metrics_token.encode()
+        )
+
     def _ready(self, start_response: StartResponse) -> list[bytes]:
         if self.draining():
             return _plain(start_response, "503 Service Unavailable", "draining\n")
@@ -139,9 +158,10 @@ class WebApp:
         return _plain(start_response, "200 OK", "ready\n")
 
 
-def _plain(start_response: Any, status: str, text: str) -> list[bytes]:
+def _plain(
+    start_response: Any, status: str, text: str, extra: list[tuple[str, str]] | None = None
+) -> list[bytes]:
     body = text.encode()
-    start_response(
-        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    )
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response(status, headers + (extra or []))
     return [body]

@@ -68,6 +68,7 @@ def test_a_missing_signing_secret_stops_start_up_naming_it(monkeypatch: pytest.M
             "MENTOR_HR_ADMINS is invalid: 'alice' is not a Slack user id",
         ),
         ("MENTOR_DEFAULT_LANGUAGE", "fr", "MENTOR_DEFAULT_LANGUAGE is invalid"),
+        ("MENTOR_METRICS_TOKEN", "short", "MENTOR_METRICS_TOKEN is invalid"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(

@@ -18,6 +18,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
@@ -56,9 +57,18 @@ def _ready(port: int, proc: subprocess.Popen[str], box: Scratch) -> None:
     raise AssertionError(f"port {port} never became ready:\n{box.log(proc)}")
 
 
+METRICS_TOKEN = "scrape-token-0123456789"
+
+
+def _metrics(port: int, token: str | None = METRICS_TOKEN) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as r:
+        return str(r.read().decode())
+
+
 def _slash_requests(port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        text = r.read().decode()
+    text = _metrics(port)
     return sum(
         s.value
         for family in text_string_to_metric_families(text)
@@ -88,14 +98,21 @@ def test_two_web_replicas_and_one_scheduler_as_compose_runs_them(scratch: Scratc
     box.fake.add_user(SlackUser(id="UANNA", name="anna", locale="en-US", tz="Europe/Berlin"))
     ports = [free_port() for _ in range(4)]
     fast = {"MENTOR_TICK_SECONDS": "1", "MENTOR_SEND_RATE": "40", "MENTOR_SEND_BURST": "1"}
+    scrape = {"MENTOR_METRICS_TOKEN": METRICS_TOKEN}
     webs = [
         box.start(
-            *services["web"]["command"], name=f"web-{i}", PORT=str(port), MENTOR_DRAIN_SECONDS="2"
+            *services["web"]["command"],
+            name=f"web-{i}",
+            PORT=str(port),
+            MENTOR_DRAIN_SECONDS="2",
+            **scrape,
         )
         for i, port in enumerate(ports[:2])
     ]
     schedulers = [
-        box.start(*services["scheduler"]["command"], name=f"scheduler-{i}", PORT=str(p), **fast)
+        box.start(
+            *services["scheduler"]["command"], name=f"scheduler-{i}", PORT=str(p), **fast, **scrape
+        )
         for i, p in enumerate(ports[2:])
     ]
     for port, proc in zip(ports, webs + schedulers, strict=True):
@@ -104,6 +121,14 @@ def test_two_web_replicas_and_one_scheduler_as_compose_runs_them(scratch: Scratc
         SlackSim(box.fake, app_url=f"http://127.0.0.1:{p}/slack/events", signing_secret="s")
         for p in ports[:2]
     ]
+
+    # With MENTOR_METRICS_TOKEN, web and scheduler serve /metrics to its bearer only.
+    for port in (ports[0], ports[2]):
+        for wrong in (None, "guess"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                _metrics(port, wrong)
+            assert refused.value.code == 401
+        assert "mentor_outbox_depth" in _metrics(port)
 
     # Every request is answered, by both replicas (in the ack itself or afterwards).
     with ThreadPoolExecutor(8) as pool:

@@ -118,6 +118,31 @@ def test_metrics_count_requests_and_time_their_acks(running: RunningApp) -> None
     assert metrics(running.url)[unsigned] - before.get(unsigned, 0) == 1
 
 
+def test_with_a_metrics_token_only_its_bearer_may_scrape(running: RunningApp) -> None:
+    token = "a-long-scrape-token-42"
+    base, server = serve(WebApp(None, running.db, metrics_token=token))
+
+    def scrape(authorization: str | None) -> tuple[int, str, str]:
+        headers = {"Authorization": authorization} if authorization else {}
+        request = urllib.request.Request(f"{base}/metrics", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                return resp.status, resp.read().decode(), ""
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), exc.headers.get("WWW-Authenticate", "")
+
+    try:
+        for refused in (None, f"Bearer {token}x", f"Basic {token}", token, "Bearer "):
+            status, _, challenge = scrape(refused)
+            assert (status, challenge) == (401, 'Bearer realm="metrics"'), refused
+        status, body, _ = scrape(f"bearer {token}")
+        assert status == 200 and "mentor_outbox_depth" in body
+        # The probes stay open: load balancers and orchestrators carry no token.
+        assert get(f"{base}/healthz") == (200, "ok\n")
+    finally:
+        server.shutdown()
+
+
 def test_metrics_show_the_outbox_depth_and_the_scheduler_lag(running: RunningApp) -> None:
     lag = ("mentor_scheduler_lag_seconds", ())
     first = metrics(running.url)
