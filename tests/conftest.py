@@ -141,6 +141,8 @@ def make_settings(fake: FakeSlack, database_url: str, **overrides: object) -> Se
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Python's default listen backlog is 5; tests open dozens of connections at once.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -122,6 +122,7 @@ class Sink(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+ThreadingHTTPServer.request_queue_size = 128  # the default backlog of 5 overflows
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 """
 
