@@ -14,7 +14,7 @@ from bot.app import build_app
 from bot.sandbox import FakeSlack, SlackSim, SlackUser
 from bot.sandbox.databases import wipe
 from bot.store.db import Database
-from bot.store.models import ReportAudit
+from bot.store.models import Pair, ReportAudit
 from bot.web import WebApp
 from tests.conftest import SIGNING_SECRET, RunningApp, make_settings, serve
 from tests.helpers import answer_to, make_pair, text_of
@@ -141,6 +141,20 @@ def test_members_of_the_hr_user_group_may_run_reports(with_hr_group: RunningApp)
     # The group is read once and cached, like users.info.
     assert len(app.fake.calls_to("usergroups.users.list")) == 1
     assert [row[2] for row in _audits(app)] == ["delivered", "refused"]
+
+
+def test_members_of_the_hr_user_group_may_run_matching_too(with_hr_group: RunningApp) -> None:
+    from tests.slack.test_matching_flow import _message_with, count, preview, twenty_people
+
+    app = with_hr_group
+    twenty_people(app)
+    app.fake.add_user(SlackUser(id="UGRETA", name="greta"))
+    app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
+    assert "/mentor match" in text_of(_command(app, "UGRETA", "help"))
+    assert "match_create" in json.dumps(preview(app, "UGRETA"))
+    app.sim.click("UGRETA", "match_create", message=_message_with(app, "match_create"))
+    app.fake.wait_for("response_url", lambda c: "created and introduced" in text_of(c.args))
+    assert count(app, Pair) == 7
 
 
 def test_the_help_waits_for_the_hr_group_before_it_goes_in_the_ack(

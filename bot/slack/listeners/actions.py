@@ -172,7 +172,7 @@ def create_pairs_clicked(
     """Apply a matching preview once: pairs, intros, and a DM to everyone left out."""
     ack()
     deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
-    if not deps.is_hr_admin(user_id):
+    if not deps.is_hr_admin(user_id, client):
         respond(replace_original=False, **not_admin(t).as_kwargs())
         return
     with deps.unit_of_work() as session:
@@ -195,12 +195,12 @@ def create_pairs_clicked(
 
 
 def cancel_round_clicked(
-    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     """Drop a matching preview."""
     ack()
     deps, t, user_id = deps_of(context), t_of(context), str(context.user_id)
-    if not deps.is_hr_admin(user_id):
+    if not deps.is_hr_admin(user_id, client):
         respond(replace_original=False, **not_admin(t).as_kwargs())
         return
     with deps.unit_of_work() as session:

@@ -131,7 +131,7 @@ def _schedule(cmd: Invocation) -> None:
 def _match(cmd: Invocation) -> None:
     """Preview a matching round: HR admins only, figures only."""
     deps = deps_of(cmd.context)
-    if not deps.is_hr_admin(cmd.user_id):
+    if not deps.is_hr_admin(cmd.user_id, cmd.client):
         log.info(
             "Refused /mentor match for a non-admin [ref=%s]", cmd.context.get("correlation_id")
         )
