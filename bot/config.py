@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,9 +27,6 @@ class DatabaseSettings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
-        # docker-compose.yml hands every optional variable on, as `${VAR:-}`: one that .env
-        # leaves out arrives empty and must count as not set, not as an invalid value.
-        env_ignore_empty=True,
     )
 
     database_url: str = "sqlite:///mentor-bot.sqlite3"
@@ -38,6 +35,26 @@ class DatabaseSettings(BaseSettings):
     # Matching rules (see bot/services/matching.py).
     mentor_different_departments: bool = True
     mentor_min_overlap_hours: float = Field(default=2.0, ge=0, le=8)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_optional_means_unset(cls, data: Any) -> Any:
+        """docker-compose.yml hands every optional variable on as `${VAR:-}`: one that .env
+        leaves out arrives empty, and means "not set" for a setting that may be absent. An
+        empty required or defaulted setting (DATABASE_URL, say) is still an error."""
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            key: value
+            for key, value in data.items()
+            if not (
+                value == ""
+                and key.lower() in fields
+                and not fields[key.lower()].is_required()
+                and fields[key.lower()].default is None
+            )
+        }
 
     @field_validator("database_url")
     @classmethod
@@ -126,6 +143,12 @@ class Settings(DatabaseSettings):
         if not start < end:
             raise ValueError("the window must start before it ends, within one day")
         return start, end
+
+    @field_validator("mentor_metrics_token", mode="before")
+    @classmethod
+    def _strip_token(cls, value: object) -> object:
+        # A stray space or newline from .env would make every scrape fail.
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("slack_bot_token")
     @classmethod

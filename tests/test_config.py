@@ -69,6 +69,8 @@ def test_a_missing_signing_secret_stops_start_up_naming_it(monkeypatch: pytest.M
         ),
         ("MENTOR_DEFAULT_LANGUAGE", "fr", "MENTOR_DEFAULT_LANGUAGE is invalid"),
         ("MENTOR_METRICS_TOKEN", "short", "MENTOR_METRICS_TOKEN is invalid"),
+        # Empty means "not set" only for settings that may be absent, never for this one.
+        ("DATABASE_URL", "", "DATABASE_URL is invalid"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(
@@ -79,6 +81,12 @@ def test_a_malformed_setting_is_named_in_one_line(
         load_settings()
     assert fragment in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_the_metrics_token_loses_stray_whitespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, **GOOD, MENTOR_METRICS_TOKEN="  scrape-token-0123456789 \n")
+    token = load_settings().mentor_metrics_token
+    assert token is not None and token.get_secret_value() == "scrape-token-0123456789"
 
 
 def test_settings_are_read_from_a_dotenv_file(
