@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
 from collections import Counter
@@ -10,7 +11,7 @@ from collections import Counter
 import pytest
 from cryptography.fernet import InvalidToken
 from slack_sdk.oauth.installation_store.models.bot import Bot
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.sandbox import FakeSlack, SlackUser
 from bot.scheduling import dispatch_client, make_dispatcher, plan_pass, timing_from
@@ -286,3 +287,28 @@ def test_a_workspace_whose_token_cannot_be_read_waits_while_the_others_are_sent(
     assert len(waiting) == 2
     assert {r.last_error for r in waiting} == {"no_client:InvalidToken"}
     assert "no Slack client for its workspace" in caplog.text
+
+
+def test_preparing_messages_loads_each_person_once_and_never_column_by_column(
+    fake_slack: FakeSlack, db: Database, database_url: str
+) -> None:
+    """The subjects load only the person columns deciding and rendering read: a renderer
+    reading another one would still work, but with a query per person and column."""
+    make_pair(db, first_meeting=WED)
+    cfg, dispatcher = _dispatcher(fake_slack, db, database_url)
+    plan_pass(db, timing_from(cfg), BEFORE)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert dispatcher.run(NUDGE_UTC + dt.timedelta(minutes=1)).sent == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    one_by_one = [
+        s for s in statements if re.match(r"SELECT participant\.\w+ FROM participant WHERE", s)
+    ]
+    assert one_by_one == []
+    assert sum(s.startswith("SELECT") and "FROM participant" in s for s in statements) == 1
