@@ -191,7 +191,8 @@ def _install_outcome_pages(default_language: str) -> CallbackOptions:
         return page(200, install_pages.installed_page(t, found.team_name, open_url), args.settings)
 
     def not_installed(args: FailureArgs) -> BoltResponse:
-        log.info("Installation not completed: %s", args.reason)
+        # The reason can come from the query string: quoted and cut, it cannot forge a line.
+        log.info("Installation not completed: %r", args.reason[:64])
         t = _page_translator(args.request, default_language)
         body = install_pages.failed_page(t, args.reason, args.settings.install_path)
         return page(args.suggested_status_code, body, args.settings)
