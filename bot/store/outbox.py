@@ -144,13 +144,17 @@ class Marker:
             raw = self.engine.raw_connection()
             driver: Any = raw.driver_connection
             raw.detach()  # never handed back to the pool in autocommit
-            if self._postgres:
-                driver.autocommit = True
-                driver.execute("SET synchronous_commit TO OFF")
-                self._cur = driver.cursor(binary=True)
-            else:
-                driver.isolation_level = None  # sqlite3: autocommit
-                self._cur = driver.cursor()
+            try:
+                if self._postgres:
+                    driver.autocommit = True
+                    driver.execute("SET synchronous_commit TO OFF")
+                    self._cur = driver.cursor(binary=True)
+                else:
+                    driver.isolation_level = None  # sqlite3: autocommit
+                    self._cur = driver.cursor()
+            except BaseException:
+                driver.close()  # detached: nobody else would close it
+                raise
             self._raw = driver
         return self._cur
 
