@@ -83,3 +83,41 @@ def test_an_invalid_object_still_raises() -> None:
         too_long.to_dict()
     with pytest.raises(SlackObjectFormationError):
         as_json(too_long)
+
+
+def test_no_block_kit_class_has_keys_that_depend_on_the_instance() -> None:
+    """`as_json` keeps each class's keys from its first instance. That is right only while
+    slack_sdk builds `attributes` from constants: a release where it reads the instance must
+    fail here rather than send wrong JSON."""
+    import ast
+    import importlib
+    import inspect
+    import textwrap
+
+    from slack_sdk.models.basic_objects import JsonObject
+
+    for module in ("attachments", "blocks", "dialogs", "messages", "metadata", "views"):
+        importlib.import_module(f"slack_sdk.models.{module}")
+    classes, todo = set(), [JsonObject]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in classes:
+                classes.add(sub)
+                todo.append(sub)
+    checked = 0
+    for cls in classes:
+        getter = cls.__dict__.get("attributes")
+        if not isinstance(getter, property):
+            continue  # not overridden, or a plain class-level set
+        tree = ast.parse(textwrap.dedent(inspect.getsource(getter.fget)))
+        body = tree.body[0]
+        assert isinstance(body, ast.FunctionDef)
+        reads_self = [
+            node
+            for statement in body.body
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Name) and node.id == "self"
+        ]
+        assert not reads_self, f"{cls.__module__}.{cls.__qualname__}.attributes reads self"
+        checked += 1
+    assert checked > 50
