@@ -69,8 +69,9 @@ class Deps:
         MENTOR_HR_ADMINS always; with a client, also the members of MENTOR_HR_USERGROUP
         (usergroups.users.list, cached like users.info).
         """
-        if user_id in self.settings.mentor_hr_admins:
-            return True
+        known = self.cached_is_hr_admin(user_id)
+        if known is not None:
+            return known
         group = self.settings.mentor_hr_usergroup
         if group is None or client is None:
             return False

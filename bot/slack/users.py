@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,6 +29,9 @@ class SlackUser:
     timezone: str | None
     name: str | None
     deleted: bool = False
+
+
+_T = TypeVar("_T")
 
 
 class UserDirectory:
@@ -62,11 +66,9 @@ class UserDirectory:
     def lookup(self, user_id: str) -> SlackUser | None:
         """The user, or None when Slack cannot tell us (the caller falls back to defaults)."""
         now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(user_id)
-        if self._fresh(hit, now):
-            assert hit is not None
-            return hit[1]
+        found, user = self._cached(self._cache, user_id, now)
+        if found:
+            return user
         try:
             client = self._client if isinstance(self._client, WebClient) else self._client()
             resp = client.users_info(user=user_id, include_locale=True)
@@ -91,21 +93,24 @@ class UserDirectory:
             self._cache[user_id] = (now, user)
         return user
 
-    def _fresh(self, hit: tuple[float, object] | None, now: float) -> bool:
-        """Whether a cached answer may be reused; a remembered failure lives shorter."""
+    def _cached(
+        self, table: dict[str, tuple[float, _T | None]], key: str, now: float
+    ) -> tuple[bool, _T | None]:
+        """(True, answer) if a cached answer may be reused, else (False, None); a remembered
+        failure (None) lives shorter."""
+        with self._lock:
+            hit = table.get(key)
         if hit is None:
-            return False
+            return False, None
         ttl = self._ttl if hit[1] is not None else min(self._ttl, FAILURE_TTL)
-        return now - hit[0] < ttl
+        return (True, hit[1]) if now - hit[0] < ttl else (False, None)
 
     def group_members(self, client: WebClient, usergroup_id: str) -> frozenset[str]:
         """The user ids in a Slack user group (usergroups.users.list), cached; empty on error."""
         now = time.monotonic()
-        with self._lock:
-            hit = self._groups.get(usergroup_id)
-        if self._fresh(hit, now):
-            assert hit is not None
-            return hit[1] or frozenset()
+        found, members = self._cached(self._groups, usergroup_id, now)
+        if found:
+            return members or frozenset()
         try:
             resp = client.usergroups_users_list(usergroup=usergroup_id)
         except SlackApiError as exc:
@@ -121,27 +126,20 @@ class UserDirectory:
 
     def language(self, user_id: str) -> str:
         """The UI language for this user: their Slack locale if supported, else the default."""
-        user = self.lookup(user_id)
-        return language_for(user.locale if user else None, self.default_language)
+        return self._language_of(self.lookup(user_id))
 
     def cached_language(self, user_id: str) -> str | None:
         """What `language` would answer without asking Slack; None if it would have to ask."""
-        with self._lock:
-            hit = self._cache.get(user_id)
-        if not self._fresh(hit, time.monotonic()):
-            return None
-        assert hit is not None
-        user = hit[1]
+        found, user = self._cached(self._cache, user_id, time.monotonic())
+        return self._language_of(user) if found else None
+
+    def _language_of(self, user: SlackUser | None) -> str:
         return language_for(user.locale if user else None, self.default_language)
 
     def cached_group_members(self, usergroup_id: str) -> frozenset[str] | None:
         """What `group_members` would answer without asking Slack; None if it would have to."""
-        with self._lock:
-            hit = self._groups.get(usergroup_id)
-        if not self._fresh(hit, time.monotonic()):
-            return None
-        assert hit is not None
-        return hit[1] or frozenset()
+        found, members = self._cached(self._groups, usergroup_id, time.monotonic())
+        return (members or frozenset()) if found else None
 
     def forget(self, user_id: str) -> None:
         """Drop a cached entry (after the person left, say)."""

@@ -99,11 +99,12 @@ def read_snapshot(sessions: sessionmaker[Session], count: int) -> Iterator[list[
     first = sessions()
     opened = [first]
     try:
-        if first.get_bind().dialect.name == "sqlite":
+        dialect = first.get_bind().dialect.name
+        if dialect == "sqlite":
             # The sqlite3 module starts no transaction for reads: each SELECT would see the
             # latest commit. An explicit one keeps the first read's snapshot (WAL) to the end.
             first.connection().exec_driver_sql("BEGIN")
-        if first.get_bind().dialect.name != "postgresql":
+        if dialect != "postgresql":
             yield [first] * count
             return
         first.connection(

@@ -277,22 +277,23 @@ def mentor_command(
     """Route `/mentor <sub-command>`; `help`, nothing or anything unknown gets the help."""
     word, args = [*(command.get("text") or "").split(maxsplit=1), "", ""][:2]
     handler = ROUTES.get(word.lower())
-    unknown = "" if handler is not None or word.lower() == "help" else word
-    if handler is None:
-        ready = _help_at_once(context, unknown)
-        if ready is not None:
-            ack(**ready.as_kwargs())
-            return
-    ack()
-    t = t_of(context)
-    if handler is None:
-        hr_admin = deps_of(context).is_hr_admin(str(context.user_id), client)
-        respond(**messages.help_message(t, unknown=unknown or None, hr_admin=hr_admin).as_kwargs())
+    if handler is not None:
+        ack()
+        t = t_of(context)
+        handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))
         return
-    handler(Invocation(client, context, respond, t, command["trigger_id"], args.strip()))
+    unknown = None if word.lower() in ("", "help") else word
+    ready = _help_at_once(context, unknown)
+    if ready is not None:
+        ack(**ready.as_kwargs())
+        return
+    ack()
+    hr_admin = deps_of(context).is_hr_admin(str(context.user_id), client)
+    help_message = messages.help_message(t_of(context), unknown=unknown, hr_admin=hr_admin)
+    respond(**help_message.as_kwargs())
 
 
-def _help_at_once(context: BoltContext, unknown: str) -> Message | None:
+def _help_at_once(context: BoltContext, unknown: str | None) -> Message | None:
     """The help, if all it needs is cached: it then goes in the ack itself.
 
     Slack shows an ack's message privately, like a response_url answer, but at once and
@@ -305,7 +306,7 @@ def _help_at_once(context: BoltContext, unknown: str) -> Message | None:
     hr_admin = deps.cached_is_hr_admin(user_id)
     if t is None or hr_admin is None:
         return None
-    return messages.help_message(t, unknown=unknown or None, hr_admin=hr_admin)
+    return messages.help_message(t, unknown=unknown, hr_admin=hr_admin)
 
 
 def register(app: App) -> None:
