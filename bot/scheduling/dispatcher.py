@@ -324,8 +324,14 @@ class Dispatcher:
         opened = client.conversations_open(users=person.slack_user_id)
         channel = str(opened["channel"]["id"])
         with session_scope(self.db.sessions) as session:
+            # Not onto a row erased since the batch was claimed (its Slack id is gone then).
             session.execute(
-                update(Participant).where(Participant.id == person.id).values(dm_channel_id=channel)
+                update(Participant)
+                .where(
+                    Participant.id == person.id,
+                    Participant.slack_user_id == person.slack_user_id,
+                )
+                .values(dm_channel_id=channel)
             )
         person.dm_channel_id = channel
         return channel

@@ -24,6 +24,7 @@ from bot.store.models import (
     Participant,
     Poll,
     PollAnswer,
+    PollRollup,
     RepairRequest,
     ReportAudit,
 )
@@ -111,7 +112,13 @@ def export(participant: Participant, *, session: Session) -> dict[str, Any]:
         plan = round_.plan or {}
         mine = [p for p in plan.get("pairs", []) if pid in (p.get("mentor"), p.get("mentee"))]
         unmatched = (plan.get("unmatched") or {}).get(str(pid))
-        if mine or unmatched:
+        # An HR admin who is also a participant: the rounds they asked for or decided on.
+        roles = [
+            role
+            for role, who in (("requested", round_.requested_by), ("decided", round_.decided_by))
+            if who == participant.slack_user_id
+        ]
+        if mine or unmatched or roles:
             rounds.append(
                 {
                     "id": round_.id,
@@ -119,6 +126,7 @@ def export(participant: Participant, *, session: Session) -> dict[str, Any]:
                     "status": _iso(round_.status),
                     "planned_pairs": mine,
                     "unmatched_reason": unmatched,
+                    "you_as_hr": roles,
                 }
             )
     return {
@@ -185,21 +193,51 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     """
     pid = person.id
     session.execute(delete(Poll).where(Poll.participant_id == pid))
+    # The triggers took their polls out of the rollup; cells left empty would still say that
+    # someone of that role and department had a poll that day.
+    session.execute(
+        delete(PollRollup).where(PollRollup.team_id == person.team_id, PollRollup.polls <= 0)
+    )
     session.execute(delete(Outbox).where(Outbox.participant_id == pid))
     session.execute(delete(RepairRequest).where(RepairRequest.requested_by == pid))
     session.execute(
         delete(PairHistory).where((PairHistory.mentor_id == pid) | (PairHistory.mentee_id == pid))
     )
     session.execute(delete(BlockedUser).where(BlockedUser.participant_id == pid))
-    session.execute(delete(BlockedUser).where(BlockedUser.blocked_user_id == person.slack_user_id))
+    # Other people's do-not-pair entries that name them, in this workspace only: on Enterprise
+    # Grid one user id is a member of several workspaces, and each has its own programme.
+    same_team = select(Participant.id).where(Participant.team_id == person.team_id)
+    session.execute(
+        delete(BlockedUser).where(
+            BlockedUser.blocked_user_id == person.slack_user_id,
+            BlockedUser.participant_id.in_(same_team),
+        )
+    )
+    # The audit trail keeps each request and its month (when it was made, not when they
+    # left), under the opaque id: "someone asked for a report in March" stays countable.
     session.execute(
         update(ReportAudit)
         .where(
             ReportAudit.team_id == person.team_id,
             ReportAudit.requested_by == person.slack_user_id,
         )
-        .values(requested_by=opaque_id, requested_at=month_start(dt.datetime.now(dt.UTC)))
+        .values(requested_by=opaque_id)
+        .execution_options(synchronize_session=False)
     )
+    for audit in session.scalars(
+        select(ReportAudit).where(
+            ReportAudit.team_id == person.team_id, ReportAudit.requested_by == opaque_id
+        )
+    ):
+        audit.requested_at = month_start(audit.requested_at)
+    # Matching rounds an HR admin asked for or decided on name them by Slack id.
+    for column in (MatchRound.requested_by, MatchRound.decided_by):
+        session.execute(
+            update(MatchRound)
+            .where(MatchRound.team_id == person.team_id, column == person.slack_user_id)
+            .values({column.key: opaque_id})
+            .execution_options(synchronize_session=False)
+        )
     # Whether they answered is behaviour about them; their pairs ended with their leaving.
     own_pairs = select(Pair.id).where(Pair.mentor_id == pid)
     session.execute(

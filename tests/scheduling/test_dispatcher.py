@@ -315,3 +315,30 @@ def test_preparing_messages_loads_each_person_once_and_never_column_by_column(
     assert len(people) == 1
     # Only the columns it needs: not, say, the person's free-text "about".
     assert "participant.slack_user_id" in people[0] and "participant.about" not in people[0]
+
+
+def test_a_person_who_leaves_while_their_message_is_in_flight_gets_no_dm_id_back(
+    fake_slack: FakeSlack, db: Database, database_url: str
+) -> None:
+    from bot.services import enrollment
+
+    make_pair(db, first_meeting=WED)
+    cfg, dispatcher = _dispatcher(fake_slack, db, database_url)
+    plan_pass(db, timing_from(cfg), BEFORE)
+    wait = dispatcher.pacer.wait
+    left = []
+
+    def anna_leaves_before_the_first_send(stop: object) -> bool:
+        # The batch was claimed and prepared; now Anna leaves (as from another process).
+        if not left:
+            with db.sessions.begin() as s:
+                left.append(enrollment.leave(session=s, team_id="T0001", user_id="UANNA"))
+        return bool(wait(stop))
+
+    dispatcher.pacer.wait = anna_leaves_before_the_first_send
+    dispatcher.run(NUDGE_UTC + dt.timedelta(minutes=1))
+    assert left == [True]
+    with db.sessions() as s:
+        erased = s.scalar(select(Participant).where(Participant.status == Status.LEFT))
+        assert erased is not None and erased.slack_user_id.startswith("left-")
+        assert erased.dm_channel_id is None

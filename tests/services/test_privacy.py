@@ -13,11 +13,16 @@ from bot.store.models import (
     Base,
     BlockedUser,
     JourFixe,
+    MatchRound,
+    PairHistory,
     Participant,
+    ParticipantSkill,
     Poll,
     PollAnswer,
     RepairRequest,
     ReportAudit,
+    RoundStatus,
+    SkillKind,
 )
 from tests.helpers import make_pair
 
@@ -36,6 +41,17 @@ def test_every_table_is_classified_and_every_personal_one_is_exported(db: Databa
         exported = privacy.export(anna, session=s)
     personal = {name for name, (kind, _) in privacy.TABLES.items() if kind == "personal"}
     assert personal <= set(exported)
+
+
+def test_the_export_holds_every_personal_table_filled_for_the_person(db: Database) -> None:
+    _anna_with_everything(db)
+    with db.sessions() as s:
+        anna = s.scalar(select(Participant).where(Participant.slack_user_id == "UANNA"))
+        assert anna is not None
+        exported = privacy.export(anna, session=s)
+    personal = {name for name, (kind, _) in privacy.TABLES.items() if kind == "personal"}
+    assert {name for name in personal if not exported[name]} == set()
+    assert exported["match_round"][0]["you_as_hr"] == ["requested", "decided"]
 
 
 def _anna_with_everything(db: Database) -> tuple[int, int]:
@@ -59,8 +75,43 @@ def _anna_with_everything(db: Database) -> tuple[int, int]:
             note = "secret-prompting-trick" if mine else "partner-note"
             feedback.save_thought(poll, feedback.Thought(learned=note), session=s, now=now)
         s.add(BlockedUser(participant_id=anna.id, blocked_user_id="UCARLA"))
+        s.add(
+            ParticipantSkill(
+                participant_id=anna.id, skill_key="social_media", kind=SkillKind.OFFERED, level=4
+            )
+        )
+        bernd = s.scalar(select(Participant.id).where(Participant.slack_user_id == "UBERND"))
+        s.add(PairHistory(mentor_id=anna.id, mentee_id=bernd))
         s.add(RepairRequest(pair_id=pair_id, requested_by=anna.id))
-        s.add(ReportAudit(team_id="T0001", requested_by="UANNA", period="30d", outcome="refused"))
+        s.add(
+            ReportAudit(
+                team_id="T0001",
+                requested_by="UANNA",
+                period="30d",
+                outcome="refused",
+                requested_at=dt.datetime(2026, 3, 15, 9, tzinfo=dt.UTC),
+            )
+        )
+        # Anna is an HR admin too: she asked for a matching round and applied it.
+        s.add(
+            MatchRound(
+                team_id="T0001",
+                requested_by="UANNA",
+                decided_by="UANNA",
+                status=RoundStatus.APPLIED,
+                pool_fingerprint="f" * 64,
+                plan={"pairs": [], "unmatched": {}},
+                solver="scipy",
+                delivered_at=now,
+            )
+        )
+        # Dora (this workspace) and Emil (another workspace of the same Grid, where Anna's
+        # user id is also a member) do not want to be paired with Anna.
+        for team, user in (("T0001", "UDORA"), ("T0002", "UEMIL")):
+            other = Participant(team_id=team, slack_user_id=user, role="mentee")
+            s.add(other)
+            s.flush()
+            s.add(BlockedUser(participant_id=other.id, blocked_user_id="UANNA"))
         return anna.id, pair_id
 
 
@@ -86,14 +137,17 @@ def test_erasing_a_person_leaves_no_row_that_references_them(db: Database) -> No
     anna_id, _ = _anna_with_everything(db)
     with db.sessions.begin() as s:
         assert enrollment.leave(session=s, team_id="T0001", user_id="UANNA")
-    needles = ("UANNA", "DANNA0001", "secret-prompting-trick", "UCARLA")
+        emil = s.scalar(select(Participant.id).where(Participant.slack_user_id == "UEMIL"))
+    needles = ("UANNA", "DANNA0001", "secret-prompting-trick", "UCARLA", "Dept mentor")
     found = []
     with db.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             for row in conn.execute(select(table)).mappings():
                 for column, value in row.items():
                     if any(n in str(value) for n in needles):
-                        found.append((table.name, column))
+                        # Emil's list in the other workspace is his, about another programme.
+                        if not (table.name == "blocked_user" and row["participant_id"] == emil):
+                            found.append((table.name, column))
                     # Rows about the person (not the pair both partners share) are gone.
                     if column in ("participant_id", "requested_by") and value == anna_id:
                         found.append((table.name, column))
@@ -108,7 +162,10 @@ def test_erasing_a_person_leaves_no_row_that_references_them(db: Database) -> No
         assert left is not None and left.slack_user_id.startswith("left-")
         audit = s.scalar(select(ReportAudit))
         assert audit is not None and audit.requested_by == left.slack_user_id
-        assert audit.requested_at.day == 1  # month-level only
+        # Month-level only, and the month of the request (not of the leave).
+        assert (audit.requested_at.month, audit.requested_at.day) == (3, 1)
+        (emils,) = s.scalars(select(BlockedUser))
+        assert emils.blocked_user_id == "UANNA"
 
 
 def test_free_text_expires_after_retention_and_ratings_stay(db: Database) -> None:
