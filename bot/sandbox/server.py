@@ -1221,12 +1221,16 @@ class FakeSlack:
             ) from None
         if length <= 0:
             raise _ApiError("invalid_arguments", "files.getUploadURLExternal: length must be > 0")
+        alt_text = args.get("alt_txt")
+        if alt_text is not None and len(str(alt_text)) > 1000:
+            raise _ApiError("alt_txt_too_large", "files.getUploadURLExternal: alt_txt > 1000")
         file_id = self._new_id("F", self.files)
         self.files[file_id] = {
             "id": file_id,
             "name": str(args["filename"]),
             "title": str(args["filename"]),
             "length": length,
+            "alt_txt": alt_text,
             "content": None,
             "completed": False,
             "channels": [],

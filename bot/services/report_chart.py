@@ -1,18 +1,40 @@
 """The PNG chart that goes with every HR report: meetings per week, rating trend, unmet skills.
 
 Drawn with matplotlib's Agg backend (no display), from the report's aggregates only, so the
-chart can never show more than the text does.
+chart can never show more than the text does: hidden weeks and trend points stay hidden.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import textwrap
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from babel.dates import format_date
 
 from bot.i18n import Translator
 from bot.services.reports import Report
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 TOP_UNMET = 8
+HIDDEN_GREY = "#9e9e9e"
+
+
+def _title(text: str) -> str:
+    return textwrap.fill(text, 34)
+
+
+def chart_alt_text(report: Report, t: Translator) -> str:
+    """What the chart shows, for screen readers (Slack allows 1000 characters)."""
+    return t._(
+        "Chart of the mentoring report {period}: jour fixes met per week, the average"
+        " rating per period, and the skills mentees want that no mentor offers.",
+        period=report.period.label,
+    )[:1000]
 
 
 def render_chart(report: Report, t: Translator, skill_label: Callable[[str], str]) -> bytes:
@@ -21,40 +43,69 @@ def render_chart(report: Report, t: Translator, skill_label: Callable[[str], str
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(13, 4), dpi=100, layout="constrained")
+    figure = Figure(figsize=(14, 4.6), dpi=100, layout="constrained")
     weekly, trend, unmet = figure.subplots(1, 3)
+    meetings_hidden = report.activity is None or (
+        bool(report.trend) and report.trend[-1].met is None
+    )
 
-    weekly.set_title(t._("Jour fixes met per week"))
+    weekly.set_title(_title(t._("Jour fixes met per week")))
     if report.met_per_week:
-        weeks = [monday.strftime("%d.%m.") for monday, _ in report.met_per_week]
-        weekly.bar(weeks, [n for _, n in report.met_per_week], color="#2eb67d")
+        weeks = report.met_per_week
+        labels = [format_date(monday, "d MMM", locale=t.language) for monday, _ in weeks]
+        weekly.bar(labels, [n or 0 for _, n in weeks], color="#2eb67d")
+        hidden = [label for label, (_, n) in zip(labels, weeks, strict=True) if n is None]
+        if hidden:
+            weekly.scatter(
+                hidden, [0] * len(hidden), marker="x", color=HIDDEN_GREY, zorder=3, clip_on=False
+            )
+            weekly.set_xlabel(t._("× hidden: too few meetings that week"), color=HIDDEN_GREY)
+        weekly.set_ylabel(t._("Jour fixes met"))
         weekly.tick_params(axis="x", labelrotation=60, labelsize=7)
+        weekly.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        weekly.text(0.5, 0.5, t._("hidden or none"), ha="center", va="center")
-        weekly.set_xticks([])
+        empty = t._("Hidden: too few pairs") if meetings_hidden else t._("No jour fixes yet")
+        _empty(weekly, empty)
 
-    trend.set_title(t._("Average rating per period"))
-    shown = [(p.label, p.average) for p in report.trend if p.average is not None]
-    if shown:
-        trend.plot([label for label, _ in shown], [avg for _, avg in shown], marker="o")
+    trend.set_title(_title(t._("Average rating per period")))
+    if any(p.average is not None for p in report.trend):
+        # A hidden period is a gap in the line, never bridged.
+        averages = [math.nan if p.average is None else p.average for p in report.trend]
+        trend.plot([p.label for p in report.trend], averages, marker="o")
         trend.set_ylim(1, 5)
+        trend.set_ylabel(t._("Average rating (1–5)"))
         trend.tick_params(axis="x", labelrotation=30, labelsize=7)
+        if any(p.average is None for p in report.trend):
+            trend.set_xlabel(
+                t._("gaps: hidden, fewer than {k} people rated", k=report.k), color=HIDDEN_GREY
+            )
     else:
-        trend.text(0.5, 0.5, t._("hidden or none"), ha="center", va="center")
-        trend.set_xticks([])
+        _empty(trend, t._("Hidden: fewer than {k} people rated", k=report.k))
 
-    unmet.set_title(t._("Wanted, but no mentor offers it"))
+    unmet.set_title(_title(t._("Wanted, but no mentor offers it")))
     top = report.unmet[:TOP_UNMET]
     if top:
-        unmet.barh([skill_label(s.key) for s in reversed(top)], [s.wanted for s in reversed(top)])
+        unmet.barh(
+            [textwrap.shorten(skill_label(s.key), 28, placeholder="…") for s in reversed(top)],
+            [s.wanted for s in reversed(top)],
+            color="#e01e5a",
+        )
+        unmet.set_xlabel(t._("Mentees who want it"))
         unmet.tick_params(axis="y", labelsize=7)
+        unmet.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        unmet.text(0.5, 0.5, t._("none"), ha="center", va="center")
-        unmet.set_yticks([])
+        _empty(unmet, t._("none"))
     for axes in (weekly, trend, unmet):
         axes.spines[["top", "right"]].set_visible(False)
 
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def _empty(axes: Axes, text: str) -> None:
+    """A panel with nothing to draw: the reason in its middle, no axes."""
+    axes.text(0.5, 0.5, textwrap.fill(text, 30), ha="center", va="center", color=HIDDEN_GREY)
+    axes.set_axis_off()

@@ -10,9 +10,7 @@ people; then it is returned shuffled, without author, date or pair.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -264,7 +262,10 @@ class Report:
     comments: dict[str, int] = field(default_factory=dict)
     themes: dict[str, list[str]] = field(default_factory=dict)
     trend: list[TrendPoint] = field(default_factory=list)
-    met_per_week: list[tuple[dt.date, int]] = field(default_factory=list)
+    # A month or quarter that is not over yet: its figures are those up to today.
+    ongoing: bool = False
+    # Jour fixes met per week (None: hidden), for the chart.
+    met_per_week: list[tuple[dt.date, int | None]] = field(default_factory=list)
 
     @property
     def response_rate(self) -> float | None:
@@ -608,15 +609,36 @@ def _skills(report: Report, session: Session) -> None:
     )
 
 
+def _at_risk_now(team: str, k: int, session: Session) -> int | None:
+    """Pairs at risk today (whatever the period), shown only if at least k pairs are active
+    today: among fewer, a count says too much about each pair that HR paired."""
+    active = select(Pair.id).where(Pair.team_id == team, Pair.status == PairStatus.ACTIVE)
+    if not _at_least(k, active, session):
+        return None
+    return int(session.scalar(select(func.count()).select_from(pairs_at_risk_query(team))) or 0)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 def _met_per_week(
-    period: Period, days: Sequence[tuple[dt.date, str, int]]
-) -> list[tuple[dt.date, int]]:
-    weeks: dict[dt.date, int] = {}
+    span: Period, days: Sequence[tuple[dt.date, str, int]], k: int
+) -> list[tuple[dt.date, int | None]]:
+    """Jour fixes met per week of the span, weeks without any included; None: hidden.
+
+    The weeks are slices of the span's met total, which the report shows: they are
+    suppressed like any other breakdown (a week of fewer than k meetings is hidden, and so
+    is another one where the total minus the visible weeks would give it).
+    """
+    last = _monday(span.end - dt.timedelta(days=1))
+    first = _monday(span.start) if span.start else last
+    weeks = {first + dt.timedelta(weeks=i): 0 for i in range((last - first).days // 7 + 1)}
     for day, status, n in days:
-        if status == MeetingStatus.MET.value and period.contains(day):
-            monday = day - dt.timedelta(days=day.weekday())
-            weeks[monday] = weeks.get(monday, 0) + n
-    return sorted(weeks.items())
+        if status == MeetingStatus.MET.value and span.contains(day) and _monday(day) in weeks:
+            weeks[_monday(day)] += n
+    hidden = suppress({monday.isoformat(): n for monday, n in weeks.items()}, k)
+    return [(monday, None if monday.isoformat() in hidden else n) for monday, n in weeks.items()]
 
 
 def _trend(
@@ -626,10 +648,24 @@ def _trend(
     meetings: list[_Meetings],
     averages: list[float | None],
 ) -> None:
-    """Joins, meetings and ratings per trend period."""
+    """Joins, meetings and ratings per trend period.
+
+    For `all`, the trend's quarters are slices of the all-time activity the report shows:
+    they are suppressed like a breakdown, so that the total minus the visible quarters (and
+    the time before them) never gives a quarter whose pairs are too few.
+    """
+    hidden: set[str] = set()
+    if report.period.kind == "all":
+        # `meetings` holds one more entry than `periods` here: all time.
+        quarters = dict(zip((p.label for p in periods), meetings, strict=False))
+        counts = {label: sum(m.activity.values()) for label, m in quarters.items()}
+        counts["before"] = sum(meetings[-1].activity.values()) - sum(counts.values())
+        forced = {label for label, m in quarters.items() if not m.enough_pairs}
+        hidden = suppress(counts, report.k, forced)
     points = []
     for i, p in enumerate(periods):
-        activity, shown = meetings[i].activity, meetings[i].enough_pairs
+        activity = meetings[i].activity
+        shown = meetings[i].enough_pairs and p.label not in hidden
         points.append(
             TrendPoint(
                 p.label if p.kind != "days" else f"{p.start:%Y-%m-%d}",
@@ -658,6 +694,7 @@ def build_report(
     the rest is computed on it in a second thread while the period's polls are read.
     """
     report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
+    report.ongoing = period.kind in ("month", "quarter") and period.end > today + dt.timedelta(1)
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
     asked = periods if periods[-1] == period else [*periods, period]
@@ -665,95 +702,34 @@ def build_report(
     def from_polls(db: Session) -> None:
         _satisfaction(report, _poll_cells(team_id, period, db), db)
 
-    def the_rest(db: Session) -> tuple[list[int], list[_Meetings], list[float | None]]:
+    def the_rest(
+        db: Session,
+    ) -> tuple[list[int], list[_Meetings], list[float | None], list[tuple[dt.date, str, int]]]:
         joins = _participation(report, periods, db)
         days = _meetings_by_day(team_id, asked, db)
         meetings = _meetings(team_id, asked, days, report.k, db)
         if meetings[-1].enough_pairs:
             report.activity = meetings[-1].activity
             report.meeting_rate = _rate(report.activity)
-            report.met_per_week = _met_per_week(period, days)
-        if report.active_pairs >= report.k:
-            at_risk = select(func.count()).select_from(pairs_at_risk_query(team_id))
-            report.at_risk = int(db.scalar(at_risk) or 0)
+        report.at_risk = _at_risk_now(team_id, report.k, db)
         _skills(report, db)
-        return joins, meetings, _trend_ratings(team_id, periods, report.k, db)
+        return joins, meetings, _trend_ratings(team_id, periods, report.k, db), days
 
     if helper is None or helper is session:
         from_polls(session)
-        joins, meetings, averages = the_rest(session)
+        joins, meetings, averages, days = the_rest(session)
     else:
         # Each part writes fields of its own; the threads share nothing else.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as pool:
             rest = pool.submit(the_rest, helper)
             from_polls(session)
-            joins, meetings, averages = rest.result()
-    _trend(report, periods, joins, meetings[: len(periods)], averages)
+            joins, meetings, averages, days = rest.result()
+    _trend(report, periods, joins, meetings, averages)
+    # The weekly chart covers the period, or for `all` the current quarter (the trend's
+    # last point), and only if that point's meetings are shown.
+    if report.activity is not None and report.trend[-1].met is not None:
+        report.met_per_week = _met_per_week(periods[-1], days, report.k)
     return report
-
-
-def csv_rows(report: Report, labels: Mapping[str, str]) -> list[Sequence[object]]:
-    """The report as (section, slice, figure, value) rows; hidden values say `suppressed`."""
-    hidden = "suppressed"
-    rows: list[Sequence[object]] = [("section", "slice", "figure", "value")]
-    p = report.period
-    rows.append(("period", "", "from", p.start.isoformat() if p.start else "beginning"))
-    rows.append(("period", "", "until", (p.end - dt.timedelta(days=1)).isoformat()))
-    rows.append(("period", "", "k", report.k))
-    for name in ("mentors", "mentees", "active_pairs", "paused", "left", "joins"):
-        rows.append(("participation", "all", name, getattr(report, name)))
-    for s in report.departments:
-        rows.append(("participation", f"department:{s.key or '-'}", "people", s.respondents))
-    if report.departments_hidden:
-        rows.append(("participation", "department:other", "people", hidden))
-    for status in MeetingStatus:
-        value = report.activity[status.value] if report.activity is not None else hidden
-        rows.append(("activity", "all", status.value, value))
-    rows.append(("activity", "all", "meeting_rate", _fmt(report.meeting_rate, hidden)))
-    rows.append(("activity", "all", "pairs_at_risk", _fmt(report.at_risk, hidden)))
-    rows.append(("satisfaction", "all", "polls", report.polls))
-    rows.extend(_rating_rows("all", report.ratings, hidden))
-    rows.append(("satisfaction", "all", "response_rate", _fmt(report.response_rate, hidden)))
-    for prefix, slices, was_hidden in (
-        ("role", report.by_role, report.by_role_hidden),
-        ("department", report.by_department, report.by_department_hidden),
-    ):
-        for s in slices:
-            rows.extend(_rating_rows(f"{prefix}:{s.key or '-'}", s.figures["ratings"], hidden))
-        if was_hidden:
-            rows.append(("satisfaction", f"{prefix}:other", "average", hidden))
-    for skill in report.skills:
-        label = labels.get(skill.key, skill.key)
-        rows.append(("skills", label, "offered_by_mentors", skill.offered))
-        rows.append(("skills", label, "wanted_by_mentees", skill.wanted))
-    for name, n in report.comments.items():
-        rows.append(("comments", name, "count", n))
-        rows.extend(("comments", name, "text", text) for text in report.themes.get(name, []))
-    for point in report.trend:
-        rows.append(("trend", point.label, "joins", point.joins))
-        rows.append(("trend", point.label, "met", _fmt(point.met, hidden)))
-        rows.append(("trend", point.label, "meeting_rate", _fmt(point.meeting_rate, hidden)))
-        rows.append(("trend", point.label, "average_rating", _fmt(point.average, hidden)))
-    return rows
-
-
-def _fmt(value: float | int | None, hidden: str) -> object:
-    if value is None:
-        return hidden
-    return round(value, 3) if isinstance(value, float) else value
-
-
-def _rating_rows(slice_: str, ratings: Ratings | None, hidden: str) -> list[Sequence[object]]:
-    if ratings is None:
-        return [("satisfaction", slice_, "average", hidden)]
-    rows: list[Sequence[object]] = [
-        ("satisfaction", slice_, "respondents", ratings.respondents),
-        ("satisfaction", slice_, "average", round(ratings.average, 3)),
-    ]
-    rows.extend(
-        ("satisfaction", slice_, f"rating_{n}", ratings.distribution[n - 1]) for n in range(1, 6)
-    )
-    return rows
 
 
 def audit_request(
@@ -777,10 +753,3 @@ def finish_audit(audit_id: int, outcome: str, *, session: Session) -> None:
     row = session.get(ReportAudit, audit_id)
     if row is not None:
         row.outcome = outcome
-
-
-def csv_text(report: Report, labels: Mapping[str, str]) -> str:
-    """The report as a CSV file's text."""
-    out = io.StringIO()
-    csv.writer(out).writerows(csv_rows(report, labels))
-    return out.getvalue()

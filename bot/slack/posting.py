@@ -37,6 +37,7 @@ def upload_quietly(
     filename: str,
     title: str,
     comment: str | None = None,
+    alt_text: str | None = None,
     what: str,
     ref: str | None = None,
 ) -> bool:
@@ -48,6 +49,7 @@ def upload_quietly(
             filename=filename,
             title=title,
             initial_comment=comment,
+            alt_txt=alt_text,
             request_file_info=False,
         )
     except (SlackApiError, SlackRequestError, OSError) as exc:

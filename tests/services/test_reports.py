@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import itertools
 from typing import Any
 
 import pytest
@@ -10,14 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
+from bot.i18n import translator
 from bot.sandbox.databases import wipe
 from bot.services import reports
+from bot.services.report_csv import csv_text
 from bot.services.reports import PeriodError, build_report, parse_period, suppress
 from bot.store.db import Database, read_snapshot
 from bot.store.models import (
     JourFixe,
     MeetingStatus,
     Pair,
+    PairStatus,
     Participant,
     ParticipantSkill,
     Poll,
@@ -236,7 +242,8 @@ def test_activity_skills_comments_and_an_empty_programme(db: Database) -> None:
     report = _report(db)
     assert report.activity is not None and report.activity["met"] == 10
     assert report.meeting_rate == 1.0
-    assert report.met_per_week == [(dt.date(2026, 10, 5), 10)]
+    weeks = [dt.date(2026, 9, 28) + dt.timedelta(weeks=i) for i in range(5)]
+    assert report.met_per_week == [(w, 10 if w == dt.date(2026, 10, 5) else 0) for w in weeks]
     assert report.at_risk == 0
     skills = {s.key: (s.offered, s.wanted) for s in report.skills}
     assert skills == {"social_media": (10, 0), "ai_assistants": (0, 10)}
@@ -260,10 +267,15 @@ def test_the_csv_never_holds_a_hidden_figure(db: Database) -> None:
     wipe(db)
     _seed(db, {"Sales": (6, [5] * 6), "Legal": (4, [1] * 4)})
     report = _report(db)
-    text = reports.csv_text(report, {})
-    assert "department:Legal" not in text
-    assert "satisfaction,department:other,average,suppressed" in text
-    assert text.splitlines()[0] == "section,slice,figure,value"
+    rows = list(csv.reader(io.StringIO(csv_text(report, translator("en"), str).lstrip("\ufeff"))))
+    assert rows[0] == ["Section", "Group", "Figure", "Value", "Key"]
+    # Legal is below k, and Sales goes with it (all minus Sales would be Legal).
+    figures = [row for row in rows if row[2] != "comment"]  # comments say "note Sales 3"
+    assert not [row for row in figures if "Legal" in str(row) or "Sales" in str(row)]
+    by_key = {row[4]: row[3] for row in figures[1:]}
+    assert by_key["satisfaction/department:other/average"] == "hidden (fewer than k)"
+    assert by_key["participation/department:other/people"] == "hidden (fewer than k)"
+    assert by_key["satisfaction/all/respondents"] == "10"
 
 
 def test_role_and_department_cannot_be_subtracted_from_each_other(db: Database) -> None:
@@ -361,3 +373,122 @@ def test_someone_moving_department_during_a_report_without_a_snapshot_breaks_not
     finally:
         event.remove(db.engine, "before_cursor_execute", move_once)
     assert moved and report.ratings is not None
+
+
+# ------------------------------------------------ meetings: weeks, trend quarters, pairs at risk
+
+
+_PEOPLE = itertools.count()
+
+
+def _pairs(db: Database, n: int, *, ended: dt.datetime | None = None) -> list[int]:
+    created = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    ids = []
+    with db.sessions.begin() as s:
+        for _ in range(n):
+            people = [
+                Participant(
+                    team_id="T0001",
+                    slack_user_id=f"U{role[:2].upper()}{next(_PEOPLE):05d}",
+                    role=role,
+                    department="IT",
+                    created_at=created,
+                )
+                for role in (Role.MENTOR, Role.MENTEE)
+            ]
+            s.add_all(people)
+            s.flush()
+            pair = Pair(
+                team_id="T0001",
+                mentor_id=people[0].id,
+                mentee_id=people[1].id,
+                created_at=created,
+                status=PairStatus.ENDED if ended else PairStatus.ACTIVE,
+                ended_at=ended,
+            )
+            s.add(pair)
+            s.flush()
+            ids.append(pair.id)
+    return ids
+
+
+def _meet(db: Database, pair_id: int, day: dt.date, status: MeetingStatus) -> None:
+    with db.sessions.begin() as s:
+        planned = dt.datetime.combine(day, dt.time(13), tzinfo=dt.UTC)
+        s.add(JourFixe(pair_id=pair_id, occurrence=day, planned_at=planned, status=status))
+
+
+def _period_report(db: Database, given: str) -> reports.Report:
+    with db.sessions() as s:
+        return build_report("T0001", parse_period(given, TODAY), session=s, k=K, today=TODAY)
+
+
+def test_a_week_of_fewer_than_k_meetings_is_hidden_and_so_is_its_complement(
+    db: Database,
+) -> None:
+    wipe(db)
+    pairs = _pairs(db, 6)
+    for pair_id in pairs:
+        _meet(db, pair_id, dt.date(2026, 10, 7), MeetingStatus.MET)
+        _meet(db, pair_id, dt.date(2026, 10, 14), MeetingStatus.MET)
+    _meet(db, pairs[0], dt.date(2026, 10, 21), MeetingStatus.MET)  # one pair's week
+    report = _period_report(db, "2026-10")
+    assert report.activity is not None and report.activity["met"] == 13
+    weeks = dict(report.met_per_week)
+    # The week of one meeting is hidden; 13 - 6 would give it, so one of the sixes goes too.
+    assert weeks[dt.date(2026, 10, 19)] is None
+    assert sorted(weeks[d] or 0 for d in (dt.date(2026, 10, 5), dt.date(2026, 10, 12))) == [0, 6]
+    visible = sum(n for n in weeks.values() if n)
+    assert report.activity["met"] - visible >= K
+    assert weeks[dt.date(2026, 9, 28)] == 0 and weeks[dt.date(2026, 10, 26)] == 0
+
+
+def test_all_time_minus_the_visible_quarters_never_gives_a_hidden_quarter(db: Database) -> None:
+    wipe(db)
+    pairs = _pairs(db, 6)
+    for pair_id in pairs:
+        _meet(db, pair_id, dt.date(2026, 8, 5), MeetingStatus.MET)
+    # In Q4 only two pairs had jour fixes: too few, hidden.
+    _meet(db, pairs[0], dt.date(2026, 10, 14), MeetingStatus.MET)
+    _meet(db, pairs[1], dt.date(2026, 10, 14), MeetingStatus.MISSED)
+    report = _period_report(db, "all")
+    assert report.activity is not None and report.activity["met"] == 7
+    quarters = {p.label: p for p in report.trend}
+    assert quarters["2026-Q4"].met is None and quarters["2026-Q4"].meeting_rate is None
+    # All time minus Q3 would be Q4: Q3 is hidden too.
+    assert quarters["2026-Q3"].met is None
+    # The weekly chart of `all` covers the current quarter, which is hidden.
+    assert report.met_per_week == []
+
+
+def test_pairs_at_risk_are_counted_only_among_at_least_k_pairs_active_now(db: Database) -> None:
+    wipe(db)
+    (still,) = _pairs(db, 1)
+    _pairs(db, 5, ended=dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    for day in (7, 14, 21):
+        _meet(db, still, dt.date(2026, 10, day), MeetingStatus.MISSED)
+    # Six pairs were active in October, but only one is today: "1 at risk" would name it.
+    october = _period_report(db, "2026-10")
+    assert october.active_pairs == 6 and october.at_risk is None
+    _pairs(db, 4)
+    assert _period_report(db, "2026-10").at_risk == 1
+
+
+def test_people_who_left_in_the_last_30_days_are_counted_in_30d(db: Database) -> None:
+    from bot.services import enrollment
+
+    wipe(db)
+    _seed(db, {"Sales": (6, [])})
+    with db.sessions.begin() as s:
+        for n in range(1, 7):
+            left = enrollment.leave(
+                session=s,
+                team_id="T0001",
+                user_id=f"UE{n:05d}",
+                now=dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC),
+            )
+            assert left
+    last_30 = _report(db, "30d")
+    assert (last_30.left, last_30.mentees, last_30.mentors) == (6, 0, 6)
+    assert not last_30.empty
+    assert _report(db, "2026-11").left == 6 and _report(db, "2026-10").left == 0
