@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import privacy
 from bot.services.clock import local_today
-from bot.services.pairing import forget_participant, month_start
+from bot.services.pairing import day_start, forget_participant
 from bot.store.models import (
     ABOUT_MAX,
     DEPARTMENT_MAX,
@@ -501,9 +501,9 @@ def resume(*, session: Session, team_id: str, user_id: str) -> tuple[Participant
 def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | None = None) -> bool:
     """Erase the person's personal data; False if there was nothing to erase.
 
-    The row itself stays under an opaque id, stripped to the role and month-level dates,
-    so that programme counts (joins, people who left) stay consistent; exact timestamps
-    could be matched against the person's Slack messages.
+    The row itself stays under an opaque id, stripped to the role and day-level dates,
+    so that programme counts (joins, people who left, also over the last 30 days) stay
+    consistent; exact timestamps could be matched against the person's Slack messages.
     """
     participant = find_participant(team_id, user_id, session=session)
     if participant is None:
@@ -524,8 +524,8 @@ def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | No
     participant.consent_at = None
     participant.cadence = Cadence.BIWEEKLY
     participant.status, participant.paused_until = Status.LEFT, None
-    left = month_start(now or utcnow())
-    participant.created_at = month_start(participant.created_at)
+    left = day_start(now or utcnow())
+    participant.created_at = day_start(participant.created_at)
     participant.left_at = participant.updated_at = left
     session.flush()
     return True

@@ -568,7 +568,7 @@ def forget_participant(person: Participant, *, session: Session) -> list[Partici
     """End the person's pairs and strip them from pairing data; returns the partners to tell.
 
     Pairs keep only what programme counts need: who (by opaque participant id), the role
-    and month-level dates. Rounds not yet carried out lose their plan, so no list names them.
+    and day-level dates. Rounds not yet carried out lose their plan, so no list names them.
     """
     partners = []
     for pair in active_pairs(person.id, session=session):
@@ -579,8 +579,8 @@ def forget_participant(person: Participant, *, session: Session) -> list[Partici
     ):
         pair.timezone, pair.covered, pair.channel_id = None, [], None
         pair.weekday = pair.local_time = pair.first_meeting = None
-        pair.created_at = month_start(pair.created_at)
-        pair.ended_at = month_start(pair.ended_at) if pair.ended_at else None
+        pair.created_at = day_start(pair.created_at)
+        pair.ended_at = day_start(pair.ended_at) if pair.ended_at else None
     for round_ in session.scalars(
         select(MatchRound).where(
             MatchRound.team_id == person.team_id, MatchRound.delivered_at.is_(None)
@@ -594,6 +594,12 @@ def forget_participant(person: Participant, *, session: Session) -> list[Partici
             finish_round(round_, complete=True)
     session.flush()
     return partners
+
+
+def day_start(moment: dt.datetime) -> dt.datetime:
+    """Midnight (UTC) of the moment's day: no time of day to match against Slack messages,
+    and still exact enough for the counts of a 30-day report."""
+    return moment.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def month_start(moment: dt.datetime) -> dt.datetime:

@@ -376,12 +376,12 @@ def test_a_racing_second_join_updates_the_first_instead_of_failing(db: Database)
     assert [(r.slack_user_id, r.department) for r in rows] == [("U1", "Sales")]
 
 
-def test_what_remains_after_leaving_has_only_month_level_dates(s: Session) -> None:
+def test_what_remains_after_leaving_has_only_day_level_dates(s: Session) -> None:
     with freeze_time("2026-11-17T13:45:12+00:00"):
         save(s)
     with freeze_time("2026-12-03T09:10:11+00:00"):
         enrollment.leave(session=s, team_id="T1", user_id="U1")
     s.commit()
     p = s.scalars(select(Participant)).one()
-    assert p.created_at == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    assert p.left_at == p.updated_at == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert p.created_at == dt.datetime(2026, 11, 17, tzinfo=dt.UTC)
+    assert p.left_at == p.updated_at == dt.datetime(2026, 12, 3, tzinfo=dt.UTC)

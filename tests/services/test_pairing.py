@@ -289,7 +289,9 @@ def test_leaving_strips_the_person_from_pairs_requests_and_block_lists(pool: Ses
         [],
         None,
     )
-    assert (pair.created_at.day, pair.created_at.hour) == (1, 0)
+    # Day-level dates only: no time of day to match against Slack messages.
+    assert (pair.created_at.hour, pair.created_at.minute, pair.created_at.second) == (0, 0, 0)
+    assert pair.ended_at is not None and pair.ended_at.hour == 0
     assert pool.scalars(select(RepairRequest)).all() == []
     assert pool.scalars(select(BlockedUser)).all() == []
 
