@@ -7,7 +7,8 @@ from slack_sdk import WebClient
 from bot.i18n import Translator
 from bot.services import reports
 from bot.services.catalog import CatalogDef
-from bot.services.report_chart import render_chart
+from bot.services.report_chart import chart_alt_text, render_chart
+from bot.services.report_csv import csv_text
 from bot.slack.blocks import report as report_blocks
 from bot.slack.blocks.profile import skill_label
 from bot.slack.posting import upload_quietly
@@ -31,15 +32,22 @@ def deliver_report(
     title = report_blocks.report_title(t, report.period)
     stem = f"mentoring-report-{report.period.label}"
     notes = []
-    chart = render_chart(report, t, lambda key: labels.get(key, key))
-    if not upload_quietly(
-        client, channel, chart, filename=f"{stem}.png", title=title, what="report chart", ref=ref
+    # An empty programme gets no chart: three empty panels say nothing the text does not.
+    if not report.empty and not upload_quietly(
+        client,
+        channel,
+        render_chart(report, t, lambda key: labels.get(key, key)),
+        filename=f"{stem}.png",
+        title=title,
+        alt_text=chart_alt_text(report, t),
+        what="report chart",
+        ref=ref,
     ):
         notes.append(report_blocks.upload_failed(t, "chart"))
     if csv and not upload_quietly(
         client,
         channel,
-        reports.csv_text(report, labels),
+        csv_text(report, t, lambda key: labels.get(key, key)),
         filename=f"{stem}.csv",
         title=title,
         what="report CSV",

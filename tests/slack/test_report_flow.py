@@ -71,9 +71,12 @@ def test_an_hr_admin_gets_the_report_a_chart_and_a_csv_in_their_dm(running: Runn
     files = _uploaded(running)
     png = files["mentoring-report-2026-10.png"]
     assert png.startswith(b"\x89PNG")
+    (chart,) = [f for f in running.fake.files.values() if f["name"].endswith(".png")]
+    assert "Chart of the mentoring report 2026-10" in chart["alt_txt"]
     csv_text = files["mentoring-report-2026-10.csv"].decode()
-    assert csv_text.startswith("section,slice,figure,value")
-    assert "department:Legal" not in csv_text and "department:Finance" not in csv_text
+    assert csv_text.startswith("\ufeffSection,Group,Figure,Value,Key")
+    assert "department: Legal" not in csv_text and "department: Finance" not in csv_text
+    assert "department: Sales" in csv_text
     assert _audits(running) == [(HR, "2026-10", "delivered")]
 
 
@@ -91,12 +94,22 @@ def test_a_normal_user_is_refused_nothing_is_computed_and_the_attempt_is_logged(
 
 def test_a_failed_upload_still_delivers_the_text_and_says_so(running: RunningApp) -> None:
     wipe(running.db)
+    _seed(running.db, {"Sales": (6, [5] * 6)})
     running.fake.fail_next("files.getUploadURLExternal", error="internal_error")
-    _command(running, HR, "report")
+    _command(running, HR, "report 2026-10")
     report = text_of(_report_post(running))
     assert "The chart could not be attached" in report
-    assert "Nobody has joined the programme yet" in report  # an empty programme is fine
-    assert _audits(running) == [(HR, "30d", "partial")]
+    assert "• Sales: 6" in report
+    assert _audits(running) == [(HR, "2026-10", "partial")]
+
+
+def test_an_empty_programme_gets_a_clear_answer_and_no_empty_chart(running: RunningApp) -> None:
+    wipe(running.db)
+    _command(running, HR, "report")
+    report = text_of(_report_post(running))
+    assert "Nobody has joined the programme yet" in report
+    assert running.fake.calls_to("files.getUploadURLExternal") == []
+    assert _audits(running) == [(HR, "30d", "delivered")]
 
 
 def test_an_unknown_period_gets_the_accepted_forms(running: RunningApp) -> None:
@@ -178,3 +191,17 @@ def test_if_slack_cannot_list_the_group_nobody_becomes_an_admin(
     app.fake.add_usergroup("S0HRTEAM", ["UGRETA"])
     app.fake.fail_next("usergroups.users.list", error="missing_scope")
     assert "only for the programme's HR admins" in text_of(_command(app, "UGRETA", "report"))
+
+
+def test_a_report_that_cannot_be_posted_is_audited_as_failed_and_apologised_for(
+    running: RunningApp,
+) -> None:
+    wipe(running.db)
+    _seed(running.db, {"Sales": (6, [5] * 6)})
+    running.fake.fail_next("chat.postMessage", error="internal_error")
+    _command(running, HR, "report 2026-10")
+    apology = running.fake.wait_for(
+        "response_url", lambda c: "something went wrong" in str(c.args.get("text", ""))
+    )
+    assert "reference `" in str(apology[-1].args["text"])
+    assert _audits(running) == [(HR, "2026-10", "failed")]

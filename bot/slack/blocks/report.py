@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from babel.numbers import format_decimal, format_percent
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.i18n import Translator
 from bot.services.catalog import CatalogDef
-from bot.services.reports import Period, PeriodError, Ratings, Report
+from bot.services.report_csv import field_label
+from bot.services.reports import Period, PeriodError, Ratings, Report, Slice
 from bot.slack.blocks.common import Message, context, escape, plain, section
 from bot.slack.blocks.messages import notice
 from bot.slack.blocks.profile import skill_label
@@ -16,18 +18,11 @@ from bot.store.models import ANSWER_TEXT_FIELDS
 
 TOP_SKILLS = 8
 THEMES_SHOWN = 8
+# Each quoted comment is cut to this many characters, and the quotes of one field to what
+# fits in a section with its heading.
+THEME_CHARS = 300
+THEMES_BUDGET = 2700
 DEPARTMENTS_SHOWN = 15
-
-
-def field_label(t: Translator, name: str) -> str:
-    """The heading of one agile-feedback field."""
-    return {
-        "learned": t._("What I learned"),
-        "try_next": t._("What to try next time"),
-        "keep": t._("Keep"),
-        "stop": t._("Stop"),
-        "start": t._("Start"),
-    }[name]
 
 
 def report_title(t: Translator, period: Period) -> str:
@@ -45,7 +40,44 @@ def period_name(t: Translator, period: Period) -> str:
 
 
 def _pct(share: float | None, t: Translator) -> str:
-    return t._("hidden") if share is None else f"{round(share * 100)} %"
+    if share is None:
+        return t._("hidden")
+    return str(format_percent(share, locale=t.language))
+
+
+def _one_decimal(value: float, t: Translator) -> str:
+    """3.3 in English, 3,3 in German."""
+    return str(format_decimal(round(value, 1), format="0.0", locale=t.language))
+
+
+def _by_size(slices: list[Slice]) -> list[Slice]:
+    """Largest first: if the list is cut, the big groups stay."""
+    return sorted(slices, key=lambda s: (-s.respondents, s.key))
+
+
+def _more(t: Translator, slices: list[Slice]) -> list[str]:
+    """A line for the groups beyond DEPARTMENTS_SHOWN, which only the CSV lists."""
+    rest = len(slices) - DEPARTMENTS_SHOWN
+    if rest <= 0:
+        return []
+    return [
+        "• "
+        + t.n_(
+            "…and {n} more department (see the CSV)",
+            "…and {n} more departments (see the CSV)",
+            rest,
+        )
+    ]
+
+
+def _quote(text: str) -> str:
+    """A comment as one quoted line: its own line breaks would look like report lines."""
+    flat = " / ".join(line.strip() for line in text.splitlines() if line.strip())
+    if len(flat) > THEME_CHARS:
+        cut = flat[:THEME_CHARS]
+        space = cut.rfind(" ")
+        flat = (cut[:space] if space > THEME_CHARS // 2 else cut).rstrip() + " …"
+    return "> " + escape(flat)
 
 
 def _department(t: Translator, key: str) -> str:
@@ -54,7 +86,7 @@ def _department(t: Translator, key: str) -> str:
 
 def _ratings_line(t: Translator, ratings: Ratings) -> str:
     bars = " · ".join(f"{n}★ {count}" for n, count in enumerate(ratings.distribution, start=1))
-    average = f"{ratings.average:.1f}"
+    average = _one_decimal(ratings.average, t)
     return t._(
         "⌀ {average} from {respondents} people ({bars})",
         average=average,
@@ -71,17 +103,32 @@ def report_message(
     title = report_title(t, report.period)
     blocks: list[Block] = [HeaderBlock(text=plain(title[:150]))]
     if report.empty:
-        nothing = t._("Nobody has joined the programme yet, so there is nothing to report.")
+        if report.period.kind in ("days", "all"):
+            nothing = t._("Nobody has joined the programme yet, so there is nothing to report.")
+        else:
+            nothing = t._(
+                "Nobody was in the programme in {period}, so there is nothing to report.",
+                period=report.period.label,
+            )
         blocks.append(section(nothing))
         blocks += [context(note) for note in notes or []]
         return Message(text=title, blocks=blocks)
+    if report.ongoing:
+        blocks.append(
+            context(
+                t._(
+                    "{period} is not over yet: these are the figures up to today.",
+                    period=report.period.label,
+                )
+            )
+        )
 
     participation = [
         t._(
-            "*Participants:* {mentors} mentors, {mentees} mentees; {pairs} active pairs",
-            mentors=report.mentors,
-            mentees=report.mentees,
-            pairs=report.active_pairs,
+            "*Participants:* {mentors}, {mentees}; {pairs}",
+            mentors=t.n_("{n} mentor", "{n} mentors", report.mentors),
+            mentees=t.n_("{n} mentee", "{n} mentees", report.mentees),
+            pairs=t.n_("{n} active pair", "{n} active pairs", report.active_pairs),
         ),
         t._(
             "*Joined in this period:* {joins} · *left:* {left} · *paused now:* {paused}",
@@ -92,8 +139,9 @@ def report_message(
     ]
     departments = [
         f"• {_department(t, s.key)}: {s.respondents}"
-        for s in report.departments[:DEPARTMENTS_SHOWN]
+        for s in _by_size(report.departments)[:DEPARTMENTS_SHOWN]
     ]
+    departments += _more(t, report.departments)
     if report.departments_hidden:
         departments.append("• " + t._("Smaller departments: hidden (fewer than {k} people)", k=k))
     if departments:
@@ -122,7 +170,7 @@ def report_message(
             t._("*Meeting rate:* {rate}", rate=_pct(report.meeting_rate, t)),
         ]
     if report.at_risk is not None:
-        activity.append(t._("*Pairs at risk* (3 missed in a row): {n}", n=report.at_risk))
+        activity.append(t._("*Pairs at risk now* (3 missed in a row): {n}", n=report.at_risk))
     blocks += [DividerBlock(), section(t._("*Activity*")), section("\n".join(activity))]
 
     if report.ratings is None:
@@ -142,12 +190,16 @@ def report_message(
             line = _ratings_line(t, s.figures["ratings"])
             satisfaction.append(f"• {role_names.get(s.key, s.key)}: {line}")
         if report.by_role_hidden:
-            hidden = t._("By role: hidden (fewer than {k} people in a role)", k=k)
+            hidden = t._(
+                "By role: hidden, so that no group of fewer than {k} people can be worked out",
+                k=k,
+            )
             satisfaction.append("• " + hidden)
-        for s in report.by_department[:DEPARTMENTS_SHOWN]:
+        for s in _by_size(report.by_department)[:DEPARTMENTS_SHOWN]:
             satisfaction.append(
                 f"• {_department(t, s.key)}: {_ratings_line(t, s.figures['ratings'])}"
             )
+        satisfaction += _more(t, report.by_department)
         if report.by_department_hidden:
             satisfaction.append(
                 "• " + t._("Smaller departments: hidden (fewer than {k} people)", k=k)
@@ -172,6 +224,8 @@ def report_message(
         skill_lines.append(t._("*Wanted, but no mentor offers it:* {skills}", skills=unmet))
     elif report.skills:
         skill_lines.append(t._("Every wanted skill has at least one mentor."))
+    else:
+        skill_lines = [t._("Nobody has named a skill yet.")]
     blocks += [DividerBlock(), section(t._("*Skills*")), section("\n".join(skill_lines))]
 
     comments = [
@@ -181,29 +235,35 @@ def report_message(
         section(t._("*Comments shared* (counts):") + "\n" + "\n".join(comments))
     ]
     for name, texts in report.themes.items():
-        quoted = "\n".join(f"> {escape(text)}" for text in texts[:THEMES_SHOWN])
+        # As many whole quotes as fit in one section, and the heading says how many.
+        quotes: list[str] = []
+        for text in texts[:THEMES_SHOWN]:
+            if sum(len(q) + 1 for q in quotes) + len(_quote(text)) > THEMES_BUDGET:
+                break
+            quotes.append(_quote(text))
         comment_blocks.append(
             section(
                 t._(
                     "*{field}* ({shown} of {n}, shuffled, without names or dates):",
                     field=field_label(t, name),
-                    shown=min(THEMES_SHOWN, len(texts)),
+                    shown=len(quotes),
                     n=report.comments.get(name, len(texts)),
                 )
                 + "\n"
-                + quoted
+                + "\n".join(quotes)
             )
         )
     blocks += [DividerBlock(), section(t._("*Free-text feedback*")), *comment_blocks]
 
     trend = [
         t._(
-            "• {period}: {joins} joined, {met} jour fixes met, meeting rate {rate}, ⌀ rating {avg}",
+            "• {period}: joined {joins} · jour fixes met {met} · meeting rate {rate}"
+            " · ⌀ rating {avg}",
             period=p.label,
             joins=p.joins,
             met=t._("hidden") if p.met is None else p.met,
             rate=_pct(p.meeting_rate, t),
-            avg=t._("hidden") if p.average is None else f"{p.average:.1f}",
+            avg=t._("hidden") if p.average is None else _one_decimal(p.average, t),
         )
         for p in report.trend
     ]

@@ -211,26 +211,30 @@ def _report(cmd: Invocation) -> None:
         return
     audit_id = audit("requested")
     cmd.reply(report_blocks.report_on_its_way(cmd.t, period, csv=want_csv))
-    with deps.read_snapshot(2) as (session, helper):
-        report = reports.build_report(
-            cmd.team_id,
-            period,
-            session=session,
-            helper=helper,
-            k=deps.settings.mentor_report_k,
-            today=today,
+    outcome = "failed"  # until the report is out; the error handler then apologises
+    try:
+        with deps.read_snapshot(2) as (session, helper):
+            report = reports.build_report(
+                cmd.team_id,
+                period,
+                session=session,
+                helper=helper,
+                k=deps.settings.mentor_report_k,
+                today=today,
+            )
+        complete = deliver_report(
+            cmd.client,
+            open_dm(cmd.client, cmd.user_id),
+            cmd.t,
+            deps.catalog,
+            report,
+            csv=want_csv,
+            ref=ref,
         )
-    complete = deliver_report(
-        cmd.client,
-        open_dm(cmd.client, cmd.user_id),
-        cmd.t,
-        deps.catalog,
-        report,
-        csv=want_csv,
-        ref=ref,
-    )
-    with deps.unit_of_work() as session:
-        reports.finish_audit(audit_id, "delivered" if complete else "partial", session=session)
+        outcome = "delivered" if complete else "partial"
+    finally:
+        with deps.unit_of_work() as session:
+            reports.finish_audit(audit_id, outcome, session=session)
 
 
 def _mydata(cmd: Invocation) -> None:
