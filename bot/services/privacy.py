@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.services.pairing import month_start
+from bot.services.pairing import day_start, month_start
 from bot.store.models import (
     ANSWER_TEXT_FIELDS,
     BlockedUser,
@@ -238,6 +238,13 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
             .values({column.key: opaque_id})
             .execution_options(synchronize_session=False)
         )
+    # When a jour fixe was marked is the moment of someone's click: the day is enough.
+    both = select(Pair.id).where((Pair.mentor_id == pid) | (Pair.mentee_id == pid))
+    for jf in session.scalars(
+        select(JourFixe).where(JourFixe.pair_id.in_(both), JourFixe.decided_at.is_not(None))
+    ):
+        if jf.decided_at is not None:
+            jf.decided_at = day_start(jf.decided_at)
     # Whether they answered is behaviour about them; their pairs ended with their leaving.
     own_pairs = select(Pair.id).where(Pair.mentor_id == pid)
     session.execute(
@@ -255,6 +262,8 @@ def purge_old_feedback_text(*, session: Session, now: dt.datetime, retention_day
     The period of an answer is the calendar month of its jour fixe (the finest period a
     report shows). Ratings stay: they are numbers, reported only in aggregates.
     """
+    if retention_days < 1:
+        raise ValueError(f"retention_days must be at least 1, not {retention_days}")
     cutoff = (now - dt.timedelta(days=retention_days)).date()
     # A month ended more than N days ago if its last day is before the cutoff: its jour
     # fixes fall before the first day of the cutoff's month.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import inspect, select
 
 from bot.services import enrollment, feedback, jour_fixe, privacy
@@ -166,6 +167,9 @@ def test_erasing_a_person_leaves_no_row_that_references_them(db: Database) -> No
         assert (audit.requested_at.month, audit.requested_at.day) == (3, 1)
         (emils,) = s.scalars(select(BlockedUser))
         assert emils.blocked_user_id == "UANNA"
+        # Anna marked the jour fixe at 15:00; only its day stays.
+        (meeting,) = s.scalars(select(JourFixe))
+        assert meeting.decided_at == dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
 
 
 def test_free_text_expires_after_retention_and_ratings_stay(db: Database) -> None:
@@ -184,3 +188,13 @@ def test_free_text_expires_after_retention_and_ratings_stay(db: Database) -> Non
     with db.sessions() as s:
         answers = s.scalars(select(PollAnswer).order_by(PollAnswer.poll_id)).all()
         assert [(a.rating, a.learned) for a in answers] == [(4, None), (4, None)]
+
+
+def test_a_retention_of_less_than_a_day_is_refused_not_a_purge_of_everything(
+    db: Database,
+) -> None:
+    _anna_with_everything(db)
+    with db.sessions.begin() as s, pytest.raises(ValueError, match="at least 1"):
+        privacy.purge_old_feedback_text(session=s, now=dt.datetime.now(dt.UTC), retention_days=-40)
+    with db.sessions() as s:
+        assert s.scalars(select(PollAnswer.learned)).all().count(None) == 0
