@@ -105,30 +105,7 @@ def export(participant: Participant, *, session: Session) -> dict[str, Any]:
             select(PollAnswer).where(PollAnswer.poll_id.in_([p.id for p in polls]))
         )
     }
-    rounds = []
-    for round_ in session.scalars(
-        select(MatchRound).where(MatchRound.team_id == participant.team_id).order_by(MatchRound.id)
-    ):
-        plan = round_.plan or {}
-        mine = [p for p in plan.get("pairs", []) if pid in (p.get("mentor"), p.get("mentee"))]
-        unmatched = (plan.get("unmatched") or {}).get(str(pid))
-        # An HR admin who is also a participant: the rounds they asked for or decided on.
-        roles = [
-            role
-            for role, who in (("requested", round_.requested_by), ("decided", round_.decided_by))
-            if who == participant.slack_user_id
-        ]
-        if mine or unmatched or roles:
-            rounds.append(
-                {
-                    "id": round_.id,
-                    "created_at": _iso(round_.created_at),
-                    "status": _iso(round_.status),
-                    "planned_pairs": mine,
-                    "unmatched_reason": unmatched,
-                    "you_as_hr": roles,
-                }
-            )
+    rounds = _rounds(participant.team_id, participant.slack_user_id, pid, session=session)
     return {
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "participant": _row(participant),
@@ -172,15 +149,60 @@ def export(participant: Participant, *, session: Session) -> dict[str, Any]:
         "poll": [_row(p) for p in polls],
         # Only the person's own answers: never the partner's.
         "poll_answer": [_row(answers[p.id]) for p in polls if p.id in answers],
-        "report_audit": [
-            _row(a)
-            for a in session.scalars(
-                select(ReportAudit).where(
-                    ReportAudit.team_id == participant.team_id,
-                    ReportAudit.requested_by == participant.slack_user_id,
-                )
+        "report_audit": _audits(participant.team_id, participant.slack_user_id, session=session),
+    }
+
+
+def _rounds(
+    team_id: str, user_id: str, pid: int | None, *, session: Session
+) -> list[dict[str, Any]]:
+    """Matching rounds that plan the person (participant `pid`), or that they asked for or
+    decided on as an HR admin."""
+    rounds = []
+    for round_ in session.scalars(
+        select(MatchRound).where(MatchRound.team_id == team_id).order_by(MatchRound.id)
+    ):
+        plan = round_.plan or {}
+        mine = [p for p in plan.get("pairs", []) if pid in (p.get("mentor"), p.get("mentee"))]
+        unmatched = (plan.get("unmatched") or {}).get(str(pid)) if pid is not None else None
+        roles = [
+            role
+            for role, who in (("requested", round_.requested_by), ("decided", round_.decided_by))
+            if who == user_id
+        ]
+        if mine or unmatched or roles:
+            rounds.append(
+                {
+                    "id": round_.id,
+                    "created_at": _iso(round_.created_at),
+                    "status": _iso(round_.status),
+                    "planned_pairs": mine,
+                    "unmatched_reason": unmatched,
+                    "you_as_hr": roles,
+                }
             )
-        ],
+    return rounds
+
+
+def _audits(team_id: str, user_id: str, *, session: Session) -> list[dict[str, Any]]:
+    """The person's report requests."""
+    query = select(ReportAudit).where(
+        ReportAudit.team_id == team_id, ReportAudit.requested_by == user_id
+    )
+    return [_row(a) for a in session.scalars(query.order_by(ReportAudit.id))]
+
+
+def export_hr_traces(team_id: str, user_id: str, *, session: Session) -> dict[str, Any] | None:
+    """What is stored about someone who is not a participant (an HR admin): their report
+    requests and the matching rounds they ran; None if there is nothing."""
+    rounds = _rounds(team_id, user_id, None, session=session)
+    audits = _audits(team_id, user_id, session=session)
+    if not rounds and not audits:
+        return None
+    return {
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "match_round": rounds,
+        "report_audit": audits,
     }
 
 

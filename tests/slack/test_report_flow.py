@@ -205,3 +205,15 @@ def test_a_report_that_cannot_be_posted_is_audited_as_failed_and_apologised_for(
     )
     assert "reference `" in str(apology[-1].args["text"])
     assert _audits(running) == [(HR, "2026-10", "failed")]
+
+
+def test_an_hr_admin_who_never_joined_gets_their_stored_requests(running: RunningApp) -> None:
+    wipe(running.db)
+    _command(running, HR, "report 2026-10")
+    _report_post(running)
+    _audits(running)
+    assert "JSON file" in text_of(_command(running, HR, "mydata"))
+    running.fake.wait_for("files.completeUploadExternal", lambda c: True)
+    data = json.loads(_uploaded(running)["mentor-bot-my-data.json"])
+    assert [(a["requested_by"], a["period"]) for a in data["report_audit"]] == [(HR, "2026-10")]
+    assert "participant" not in data

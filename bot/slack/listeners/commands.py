@@ -242,7 +242,11 @@ def _mydata(cmd: Invocation) -> None:
     deps = deps_of(cmd.context)
     with deps.unit_of_work() as session:
         participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
-        data = privacy.export(participant, session=session) if participant else None
+        data: dict[str, Any] | None
+        if participant is not None:
+            data = privacy.export(participant, session=session)
+        else:  # not in the programme, but an HR admin's requests are stored too
+            data = privacy.export_hr_traces(cmd.team_id, cmd.user_id, session=session)
     if data is None:
         cmd.reply(messages.not_enrolled(cmd.t))
         return
