@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.i18n import translator
 from bot.services.catalog import load_catalog
-from bot.services.reports import Period, Ratings, Report, Slice, TrendPoint
+from bot.services.reports import (
+    Period,
+    PeriodError,
+    Ratings,
+    Report,
+    Slice,
+    TrendPoint,
+    parse_period,
+)
 from bot.slack.blocks import report as report_blocks
 from tests.helpers import text_of
 
@@ -82,3 +92,10 @@ def test_an_empty_past_period_does_not_say_nobody_has_joined_yet() -> None:
     assert "Nobody was in the programme in 2026-10" in _text(empty)
     days = Report(team_id="T0001", period=Period("30d", "days", OCTOBER.start, OCTOBER.end), k=5)
     assert "Nobody has joined the programme yet" in _text(days)
+
+
+def test_a_period_typed_with_backticks_is_echoed_without_breaking_the_code_span() -> None:
+    with pytest.raises(PeriodError) as caught:
+        parse_period("`90d` <!here>", dt.date(2026, 12, 1))
+    text = text_of(report_blocks.period_problem(translator("en"), caught.value).as_kwargs())
+    assert "I don't know the period `'90d' &lt;!here&gt;`." in text

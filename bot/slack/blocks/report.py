@@ -299,10 +299,12 @@ def report_on_its_way(t: Translator, period: Period, *, csv: bool) -> Message:
 
 def period_problem(t: Translator, error: PeriodError) -> Message:
     """An unknown or future period, with the accepted forms."""
+    # Shown in `code`: a backtick of its own would end that early.
+    given = escape(error.given[:32].replace("`", "'"))
     if error.problem == "future":
-        text = t._("The period `{given}` has not started yet.", given=escape(error.given[:32]))
+        text = t._("The period `{given}` has not started yet.", given=given)
     else:
-        text = t._("I don't know the period `{given}`.", given=escape(error.given[:32]))
+        text = t._("I don't know the period `{given}`.", given=given)
     return notice(
         text
         + " "
