@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.pairing import day_start, month_start
@@ -209,17 +209,27 @@ def export_hr_traces(team_id: str, user_id: str, *, session: Session) -> dict[st
 def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_id: str) -> None:
     """Delete what is only about the person; pseudonymise the audit trail of their requests.
 
-    Their polls and answers go entirely (rating included): a rating kept on the row of a
-    pair would still point at them for anyone who knows their partner. Reports computed
-    afterwards simply no longer count it, and stay consistent with each other.
+    Their polls and answers go entirely (rating and text): a rating kept on the row of a
+    pair would still point at them for anyone who knows their partner. What they gave stays
+    only inside the rollup's sums per day, role and department, which name nobody: so a
+    report of a past period reads the same before and after someone leaves, and comparing
+    the two cannot give their ratings. (Its count of people who rated drops by one.)
     """
     pid = person.id
+    kept = _rollup_share(person, session=session)
     session.execute(delete(Poll).where(Poll.participant_id == pid))
-    # The triggers took their polls out of the rollup; cells left empty would still say that
-    # someone of that role and department had a poll that day.
-    session.execute(
-        delete(PollRollup).where(PollRollup.team_id == person.team_id, PollRollup.polls <= 0)
-    )
+    # The triggers took the polls out of the sums; their anonymous share goes back in.
+    for day, sums in kept:
+        session.execute(
+            update(PollRollup)
+            .where(
+                PollRollup.team_id == person.team_id,
+                PollRollup.day == day,
+                PollRollup.role == str(person.role),
+                PollRollup.department == (person.department or ""),
+            )
+            .values({name: getattr(PollRollup, name) + n for name, n in sums.items()})
+        )
     session.execute(delete(Outbox).where(Outbox.participant_id == pid))
     session.execute(delete(RepairRequest).where(RepairRequest.requested_by == pid))
     session.execute(
@@ -276,6 +286,23 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     session.execute(
         update(JourFixe).where(JourFixe.pair_id.in_(own_pairs)).values(mentee_replied=False)
     )
+
+
+def _rollup_share(person: Participant, *, session: Session) -> list[tuple[dt.date, dict[str, int]]]:
+    """Per day, what the person's polls add to the rollup cell of their role and department:
+    polls, ratings 1-5 and answers with text in each field (as migration 0010's triggers)."""
+    texts = [
+        func.sum(case((Poll.answer_texts.op("&")(1 << i) != 0, 1), else_=0))
+        for i in range(len(ANSWER_TEXT_FIELDS))
+    ]
+    ratings = [func.sum(case((Poll.answer_rating == n, 1), else_=0)) for n in range(1, 6)]
+    rows = session.execute(
+        select(Poll.occurrence, func.count(), *ratings, *texts)
+        .where(Poll.participant_id == person.id, Poll.team_id == person.team_id)
+        .group_by(Poll.occurrence)
+    ).all()
+    names = ["polls", *(f"r{n}" for n in range(1, 6)), *(f"t{i + 1}" for i in range(5))]
+    return [(row[0], dict(zip(names, map(int, row[1:]), strict=True))) for row in rows]
 
 
 def purge_old_feedback_text(*, session: Session, now: dt.datetime, retention_days: int) -> int:

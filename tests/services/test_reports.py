@@ -492,3 +492,21 @@ def test_people_who_left_in_the_last_30_days_are_counted_in_30d(db: Database) ->
     assert (last_30.left, last_30.mentees, last_30.mentors) == (6, 0, 6)
     assert not last_30.empty
     assert _report(db, "2026-11").left == 6 and _report(db, "2026-10").left == 0
+
+
+def test_a_past_report_reads_the_same_after_someone_leaves(db: Database) -> None:
+    # Comparing a report before and after a known person left must not give their rating.
+    from bot.services import enrollment
+
+    wipe(db)
+    _seed(db, {"Sales": (7, [1, 4, 4, 4, 4, 4, 4])})
+    before = _report(db)
+    with db.sessions.begin() as s:
+        assert enrollment.leave(session=s, team_id="T0001", user_id="UE00001")
+    after = _report(db)
+    assert before.ratings is not None and after.ratings is not None
+    assert after.ratings.distribution == before.ratings.distribution == (1, 0, 0, 6, 0)
+    assert after.ratings.average == before.ratings.average
+    assert after.comments == before.comments
+    # Only the count of people who rated says that one of them is gone.
+    assert (before.respondents, after.respondents) == (7, 6)

@@ -112,17 +112,34 @@ def test_the_rollup_follows_every_write_of_polls_answers_and_people(db: Database
         s.execute(delete(PollAnswer).where(PollAnswer.poll_id == first[3]))
         s.execute(delete(Poll).where(Poll.id == second[4]))
     _same(db)
-    # Leaving erases the person's polls; an outright delete takes everything of theirs.
+    # Leaving erases the person's polls, but not their anonymous share of the sums: no sum
+    # changes, so reports before and after do not differ by their ratings.
+    before = _rollup(db)
     with db.sessions.begin() as s:
         assert enrollment.leave(session=s, team_id="TROLL", user_id="URM1", now=NOW)
-    _same(db)
+    assert _rollup(db) == before
+    left = {cell: _minus(sums, _expected(db).get(cell)) for cell, sums in before.items()}
+    left = {cell: sums for cell, sums in left.items() if any(sums)}
+    assert left and all(cell[2:] == ("mentor", "Dept mentor") for cell in left)
+    # An outright delete takes everything of theirs.
     with db.sessions.begin() as s:
         s.execute(delete(Participant).where(Participant.slack_user_id == "URE2"))
-    _same(db)
+    expected = _expected(db)
+    assert _rollup(db) == {
+        cell: _minus(expected.get(cell), left.get(cell), sign=-1)
+        for cell in expected.keys() | left.keys()
+    }
     with db.sessions() as s:
-        assert sum(v[0] for v in _rollup(db).values()) == s.scalar(
-            select(func.count()).select_from(Poll)
-        )
+        polls = s.scalar(select(func.count()).select_from(Poll))
+    assert sum(v[0] for v in _rollup(db).values()) == polls + sum(v[0] for v in left.values())
+
+
+def _minus(
+    a: tuple[int, ...] | None, b: tuple[int, ...] | None, *, sign: int = 1
+) -> tuple[int, ...]:
+    """a - b (or a + b with sign=-1), a missing cell being zeros."""
+    a, b = a or (0,) * 11, b or (0,) * 11
+    return tuple(x - sign * y for x, y in zip(a, b, strict=True))
 
 
 def test_the_migration_sums_the_polls_stored_before_it(empty_database_url: str) -> None:
