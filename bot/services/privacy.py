@@ -7,9 +7,11 @@ so nobody can store personal data that the export or the erasure does not know a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.services.pairing import day_start, month_start
@@ -32,7 +34,7 @@ from bot.store.models import (
 Kind = Literal["personal", "aggregate", "reference", "technical", "installation"]
 
 # personal: rows about a person (exported, erased); aggregate: sums over people, with no
-# person's id, that follow the personal rows they are made of; reference: the skill catalog;
+# person's id (an erased person's share stays in them); reference: the skill catalog;
 # technical: bookkeeping without anything about a person; installation: the app's
 # installation in a workspace (only with OAuth), kept while the app is installed and deleted
 # when the workspace uninstalls it or revokes its tokens.
@@ -52,7 +54,7 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "poll_rollup": (
         "aggregate",
         "poll, rating and comment counts per role, department and day; no person's id; kept"
-        " by triggers, so erasing a person's polls takes them out of the sums",
+        " by triggers; an erased person's polls and ratings stay in the sums, their comments not",
     ),
     "skill": ("reference", "the skill catalog"),
     "skill_label": ("reference", "skill names per language"),
@@ -163,7 +165,11 @@ def _rounds(
         select(MatchRound).where(MatchRound.team_id == team_id).order_by(MatchRound.id)
     ):
         plan = round_.plan or {}
-        mine = [p for p in plan.get("pairs", []) if pid in (p.get("mentor"), p.get("mentee"))]
+        mine = [
+            p
+            for p in plan.get("pairs", [])
+            if pid is not None and pid in (p.get("mentor"), p.get("mentee"))
+        ]
         unmatched = (plan.get("unmatched") or {}).get(str(pid)) if pid is not None else None
         roles = [
             role
@@ -216,20 +222,13 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     the two cannot give their ratings. (Its count of people who rated drops by one.)
     """
     pid = person.id
-    kept = _rollup_share(person, session=session)
-    session.execute(delete(Poll).where(Poll.participant_id == pid))
+    gone = session.execute(
+        delete(Poll)
+        .where(Poll.participant_id == pid)
+        .returning(Poll.team_id, Poll.occurrence, Poll.answer_rating)
+    ).all()
     # The triggers took the polls out of the sums; their anonymous share goes back in.
-    for day, sums in kept:
-        session.execute(
-            update(PollRollup)
-            .where(
-                PollRollup.team_id == person.team_id,
-                PollRollup.day == day,
-                PollRollup.role == str(person.role),
-                PollRollup.department == (person.department or ""),
-            )
-            .values({name: getattr(PollRollup, name) + n for name, n in sums.items()})
-        )
+    _keep_in_rollup(person, [(team, day, rating) for team, day, rating in gone], session=session)
     session.execute(delete(Outbox).where(Outbox.participant_id == pid))
     session.execute(delete(RepairRequest).where(RepairRequest.requested_by == pid))
     session.execute(
@@ -288,21 +287,40 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     )
 
 
-def _rollup_share(person: Participant, *, session: Session) -> list[tuple[dt.date, dict[str, int]]]:
-    """Per day, what the person's polls add to the rollup cell of their role and department:
-    polls, ratings 1-5 and answers with text in each field (as migration 0010's triggers)."""
-    texts = [
-        func.sum(case((Poll.answer_texts.op("&")(1 << i) != 0, 1), else_=0))
-        for i in range(len(ANSWER_TEXT_FIELDS))
-    ]
-    ratings = [func.sum(case((Poll.answer_rating == n, 1), else_=0)) for n in range(1, 6)]
-    rows = session.execute(
-        select(Poll.occurrence, func.count(), *ratings, *texts)
-        .where(Poll.participant_id == person.id, Poll.team_id == person.team_id)
-        .group_by(Poll.occurrence)
-    ).all()
-    names = ["polls", *(f"r{n}" for n in range(1, 6)), *(f"t{i + 1}" for i in range(5))]
-    return [(row[0], dict(zip(names, map(int, row[1:]), strict=True))) for row in rows]
+def _keep_in_rollup(
+    person: Participant, polls: Sequence[tuple[str, dt.date, int | None]], *, session: Session
+) -> None:
+    """Add deleted polls (team, day, rating) back to the person's role and department cell:
+    their number and ratings, not their texts (which are gone, and retention would no
+    longer find them)."""
+    cells: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    for team_id, day, rating in polls:
+        cell = cells.setdefault(
+            (team_id, day),
+            {
+                "team_id": team_id,
+                "day": day,
+                "role": str(person.role),
+                "department": person.department or "",
+                "polls": 0,
+                **{f"r{n}": 0 for n in range(1, 6)},
+            },
+        )
+        cell["polls"] += 1
+        if rating in range(1, 6):
+            cell[f"r{rating}"] += 1
+    if not cells:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = insert(PollRollup).values(list(cells.values()))
+    sums = ["polls", *(f"r{n}" for n in range(1, 6))]
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["team_id", "day", "role", "department"],
+            set_={name: getattr(PollRollup, name) + upsert.excluded[name] for name in sums},
+        )
+    )
 
 
 def purge_old_feedback_text(*, session: Session, now: dt.datetime, retention_days: int) -> int:

@@ -19,6 +19,7 @@ from bot.services.reports import Report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 TOP_UNMET = 8
 HIDDEN_GREY = "#9e9e9e"
@@ -28,17 +29,25 @@ def _title(text: str) -> str:
     return textwrap.fill(text, 34)
 
 
-def chart_alt_text(report: Report, t: Translator) -> str:
-    """What the chart shows, for screen readers (Slack allows 1000 characters)."""
+def chart_alt_text(title: str, t: Translator) -> str:
+    """What the chart of the report `title` shows, for screen readers (Slack allows 1000
+    characters)."""
     return t._(
-        "Chart of the mentoring report {period}: jour fixes met per week, the average"
-        " rating per period, and the skills mentees want that no mentor offers.",
-        period=report.period.label,
+        "{title}. Chart: jour fixes met per week, the average rating per period, and the"
+        " skills mentees want that no mentor offers.",
+        title=title,
     )[:1000]
 
 
 def render_chart(report: Report, t: Translator, skill_label: Callable[[str], str]) -> bytes:
     """Three panels side by side, as PNG bytes."""
+    out = io.BytesIO()
+    chart_figure(report, t, skill_label).savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(report: Report, t: Translator, skill_label: Callable[[str], str]) -> Figure:
+    """The chart as a matplotlib figure (meetings per week, rating trend, unmet skills)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,6 +72,7 @@ def render_chart(report: Report, t: Translator, skill_label: Callable[[str], str
             )
             weekly.set_xlabel(t._("× hidden: too few meetings that week"), color=HIDDEN_GREY)
         weekly.set_ylabel(t._("Jour fixes met"))
+        weekly.set_ylim(bottom=0, top=max(1, *(n or 0 for _, n in weeks)) * 1.05)
         weekly.tick_params(axis="x", labelrotation=60, labelsize=7)
         weekly.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
@@ -100,9 +110,7 @@ def render_chart(report: Report, t: Translator, skill_label: Callable[[str], str
     for axes in (weekly, trend, unmet):
         axes.spines[["top", "right"]].set_visible(False)
 
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure
 
 
 def _empty(axes: Axes, text: str) -> None:

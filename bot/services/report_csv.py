@@ -22,6 +22,7 @@ from bot.services.reports import Ratings, Report
 from bot.store.models import ANSWER_TEXT_FIELDS, MeetingStatus
 
 HIDDEN = object()
+BEGINNING = object()
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Row = tuple[str, str, str, object]
@@ -42,7 +43,7 @@ def csv_rows(report: Report) -> list[Row]:
     """The report as (section, group, figure, value) keys; HIDDEN where suppressed."""
     rows: list[Row] = []
     p = report.period
-    rows.append(("period", "", "from", p.start if p.start else "beginning"))
+    rows.append(("period", "", "from", p.start if p.start else BEGINNING))
     rows.append(("period", "", "until", p.end - dt.timedelta(days=1)))
     rows.append(("period", "", "k", report.k))
     for name in ("mentors", "mentees", "active_pairs", "paused", "left", "joins"):
@@ -50,7 +51,7 @@ def csv_rows(report: Report) -> list[Row]:
     for s in report.departments:
         rows.append(("participation", f"department:{s.key}", "people", s.respondents))
     if report.departments_hidden:
-        rows.append(("participation", "department:other", "people", HIDDEN))
+        rows.append(("participation", "hidden:department", "people", HIDDEN))
     for status in MeetingStatus:
         value = report.activity[status.value] if report.activity is not None else HIDDEN
         rows.append(("activity", "all", status.value, value))
@@ -66,7 +67,7 @@ def csv_rows(report: Report) -> list[Row]:
         for s in slices:
             rows.extend(_rating_rows(f"{prefix}:{s.key}", s.figures["ratings"]))
         if was_hidden:
-            rows.append(("satisfaction", f"{prefix}:other", "average", HIDDEN))
+            rows.append(("satisfaction", f"hidden:{prefix}", "average", HIDDEN))
     for skill in report.skills:
         rows.append(("skills", f"skill:{skill.key}", "offered_by_mentors", skill.offered))
         rows.append(("skills", f"skill:{skill.key}", "wanted_by_mentees", skill.wanted))
@@ -149,7 +150,7 @@ def _group(t: Translator, key: str, skill_label: Callable[[str], str]) -> str:
     kind, _, name = key.partition(":")
     if key == "all":
         return t._("everyone")
-    if key in ("department:other", "role:other"):
+    if kind == "hidden":  # never a department's name: those are "department:…"
         return t._("smaller groups together")
     if kind == "department":
         return t._("department: {name}", name=name) if name else t._("(no department given)")
@@ -166,7 +167,7 @@ def _cell(value: object, t: Translator) -> object:
     """A value as the spreadsheet should see it."""
     if value is HIDDEN:
         return t._("hidden (fewer than k)")
-    if value == "beginning":
+    if value is BEGINNING:
         return t._("the beginning")
     if isinstance(value, dt.date):
         return value.isoformat()

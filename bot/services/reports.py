@@ -168,13 +168,14 @@ def suppress(counts: Mapping[str, int], k: int, forced: Iterable[str] = ()) -> s
     """The slices to hide so that no slice, nor the total minus the visible ones, is below k.
 
     1. Every slice with 0 < respondents < k is hidden (primary suppression), and so is every
-       slice in `forced` (one that holds a small cell of a finer table).
+       slice in `forced` (one that holds a small cell of a finer table, or answers of people
+       who have left and are no longer counted), even one of 0 respondents.
     2. Complementary suppression: while the hidden slices are a single slice, or together
        hold fewer than k respondents, the smallest visible slice is hidden too. The hidden
        remainder (total minus the visible slices) is then at least k people in at least two
        slices, so it reveals no hidden slice.
     """
-    hidden = {key for key, n in counts.items() if 0 < n < k or (n > 0 and key in forced)}
+    hidden = {key for key, n in counts.items() if 0 < n < k or key in forced}
     visible = sorted(
         (key for key, n in counts.items() if key not in hidden and n > 0),
         key=lambda key: (counts[key], key),
@@ -188,7 +189,9 @@ def _breakdown(
     rows: Iterable[tuple[str, int, Mapping[str, Any]]], k: int, forced: Iterable[str] = ()
 ) -> tuple[list[Slice], bool]:
     """Slices with hidden figures where `suppress` says so; True if any slice was hidden."""
-    rows = [row for row in rows if row[1] > 0]  # a slice nobody answered in is no slice
+    forced = set(forced)
+    # A slice nobody answered in is no slice, unless it holds answers of people who left.
+    rows = [row for row in rows if row[1] > 0 or row[0] in forced]
     hidden = suppress({key: n for key, n, _ in rows}, k, forced)
     slices = [
         Slice(key, n, figures)
@@ -555,7 +558,9 @@ def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
     # Role and department are two views of the same role x department cells: a slice that
     # holds a cell below k is hidden in both, or one view minus the other would show that
     # cell (six mentors in IT, one mentee in IT: "IT" minus "mentors" is the mentee).
-    small = [c for c in cells if 0 < c.respondents < k]
+    # A cell may hold ratings of people who have left (kept in the sums, no longer counted as
+    # respondents): with fewer than k counted, even none, it is small all the same.
+    small = [c for c in cells if c.respondents < k and (c.respondents or any(c.dist))]
     for attribute, target in (("role", "by_role"), ("department", "by_department")):
         groups: dict[str, list[_Cell]] = {}
         for cell in cells:
@@ -610,12 +615,20 @@ def _skills(report: Report, session: Session) -> None:
 
 
 def _at_risk_now(team: str, k: int, session: Session) -> int | None:
-    """Pairs at risk today (whatever the period), shown only if at least k pairs are active
-    today: among fewer, a count says too much about each pair that HR paired."""
+    """Pairs at risk today (whatever the period), a count only.
+
+    Hidden unless at least k pairs are active today, and unless at least k of them are not
+    at risk (when nearly every pair is at risk, the count says it of each pair HR paired).
+    """
     active = select(Pair.id).where(Pair.team_id == team, Pair.status == PairStatus.ACTIVE)
     if not _at_least(k, active, session):
         return None
-    return int(session.scalar(select(func.count()).select_from(pairs_at_risk_query(team))) or 0)
+    at_risk = int(session.scalar(select(func.count()).select_from(pairs_at_risk_query(team))) or 0)
+    if at_risk:
+        active_now = int(session.scalar(select(func.count()).select_from(active.subquery())) or 0)
+        if active_now - at_risk < k:
+            return None
+    return at_risk
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -623,21 +636,26 @@ def _monday(day: dt.date) -> dt.date:
 
 
 def _met_per_week(
-    span: Period, days: Sequence[tuple[dt.date, str, int]], k: int
+    span: Period, days: Sequence[tuple[dt.date, str, int]], k: int, today: dt.date
 ) -> list[tuple[dt.date, int | None]]:
-    """Jour fixes met per week of the span, weeks without any included; None: hidden.
+    """Jour fixes met per week of the span up to this week, weeks without any included;
+    None: hidden.
 
     The weeks are slices of the span's met total, which the report shows: they are
     suppressed like any other breakdown (a week of fewer than k meetings is hidden, and so
-    is another one where the total minus the visible weeks would give it).
+    is another one where the total minus the visible weeks would give it). If the hidden
+    weeks cannot be made at least k meetings in at least two weeks, all weeks are hidden.
     """
-    last = _monday(span.end - dt.timedelta(days=1))
+    last = _monday(min(span.end - dt.timedelta(days=1), today))
     first = _monday(span.start) if span.start else last
     weeks = {first + dt.timedelta(weeks=i): 0 for i in range((last - first).days // 7 + 1)}
     for day, status, n in days:
         if status == MeetingStatus.MET.value and span.contains(day) and _monday(day) in weeks:
             weeks[_monday(day)] += n
-    hidden = suppress({monday.isoformat(): n for monday, n in weeks.items()}, k)
+    counts = {monday.isoformat(): n for monday, n in weeks.items()}
+    hidden = suppress(counts, k)
+    if hidden and (len(hidden) < 2 or sum(counts[key] for key in hidden) < k):
+        hidden = set(counts)  # total minus the visible (zero) weeks would give them
     return [(monday, None if monday.isoformat() in hidden else n) for monday, n in weeks.items()]
 
 
@@ -647,6 +665,7 @@ def _trend(
     joins: list[int],
     meetings: list[_Meetings],
     averages: list[float | None],
+    days: Sequence[tuple[dt.date, str, int]],
 ) -> None:
     """Joins, meetings and ratings per trend period.
 
@@ -657,10 +676,12 @@ def _trend(
     hidden: set[str] = set()
     if report.period.kind == "all":
         # `meetings` holds one more entry than `periods` here: all time.
-        quarters = dict(zip((p.label for p in periods), meetings, strict=False))
+        quarters = dict(zip((p.label for p in periods), meetings[: len(periods)], strict=True))
         counts = {label: sum(m.activity.values()) for label, m in quarters.items()}
-        counts["before"] = sum(meetings[-1].activity.values()) - sum(counts.values())
-        forced = {label for label, m in quarters.items() if not m.enough_pairs}
+        first = periods[0].start
+        assert first is not None  # the trend of `all` is made of quarters
+        counts["before"] = sum(n for day, _, n in days if day < first)
+        forced = {label for label, m in quarters.items() if counts[label] and not m.enough_pairs}
         hidden = suppress(counts, report.k, forced)
     points = []
     for i, p in enumerate(periods):
@@ -694,7 +715,7 @@ def build_report(
     the rest is computed on it in a second thread while the period's polls are read.
     """
     report = Report(team_id=team_id, period=period, k=max(K_MIN, k))
-    report.ongoing = period.kind in ("month", "quarter") and period.end > today + dt.timedelta(1)
+    report.ongoing = period.kind in ("month", "quarter") and period.end > today
     periods = trend_periods(period, today)
     # The report's own period is the trend's last one, except for `all`.
     asked = periods if periods[-1] == period else [*periods, period]
@@ -724,11 +745,11 @@ def build_report(
             rest = pool.submit(the_rest, helper)
             from_polls(session)
             joins, meetings, averages, days = rest.result()
-    _trend(report, periods, joins, meetings, averages)
+    _trend(report, periods, joins, meetings, averages, days)
     # The weekly chart covers the period, or for `all` the current quarter (the trend's
     # last point), and only if that point's meetings are shown.
     if report.activity is not None and report.trend[-1].met is not None:
-        report.met_per_week = _met_per_week(periods[-1], days, report.k)
+        report.met_per_week = _met_per_week(periods[-1], days, report.k, today)
     return report
 
 

@@ -39,7 +39,7 @@ def deliver_report(
         render_chart(report, t, lambda key: labels.get(key, key)),
         filename=f"{stem}.png",
         title=title,
-        alt_text=chart_alt_text(report, t),
+        alt_text=chart_alt_text(title, t),
         what="report chart",
         ref=ref,
     ):

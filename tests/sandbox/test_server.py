@@ -459,6 +459,18 @@ def test_files_upload_v2_round_trips_through_the_upload_url(
     assert fake.violations == []
 
 
+def test_an_alt_text_over_1000_characters_is_refused_as_slack_does(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    dm = fake.dm_channel_id("U1")
+    client.files_upload_v2(content=b"png", filename="c.png", channel=dm, alt_txt="a" * 1000)
+    assert fake.violations == []
+    with pytest.raises(SlackApiError) as refused:
+        client.files_upload_v2(content=b"png", filename="c.png", channel=dm, alt_txt="a" * 1001)
+    assert refused.value.response["error"] == "alt_txt_too_large"
+    assert len(fake.violations) == 1
+
+
 # --------------------------------------------------------------------------- faults
 def test_a_429_carries_retry_after_and_the_retry_handler_honours_it(
     fake: FakeSlack, client: WebClient, monkeypatch: pytest.MonkeyPatch

@@ -8,7 +8,7 @@ import io
 
 from bot.i18n import translator
 from bot.services.report_csv import csv_text
-from bot.services.reports import Period, Ratings, Report, SkillFigure, TrendPoint
+from bot.services.reports import Period, Ratings, Report, SkillFigure, Slice, TrendPoint
 
 OCTOBER = Period("2026-10", "month", dt.date(2026, 10, 1), dt.date(2026, 11, 1))
 
@@ -21,6 +21,8 @@ def _report() -> Report:
     report.polls = 24
     report.respondents = 12
     report.skills = [SkillFigure("=cmd", 0, 3)]
+    report.departments = [Slice("other", 12, {})]
+    report.departments_hidden = True
     report.comments = {"learned": 12}
     report.themes = {
         "learned": [
@@ -29,6 +31,7 @@ def _report() -> Report:
             "-2+3",
             "@SUM(A1:A9)",
             "Prompting, step by step",
+            "beginning",
         ]
     }
     report.trend = [TrendPoint("2026-10", 2, None, None, 4.0833)]
@@ -49,6 +52,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_stay_text() -> None:
         "'-2+3",
         "'@SUM(A1:A9)",
         "Prompting, step by step",
+        "beginning",
     ]
     # A skill label (or a department name) is text from people too.
     assert any(row[1] == "'=cmd" for row in rows)
@@ -70,3 +74,13 @@ def test_a_german_admin_gets_german_labels_semicolons_and_decimal_commas() -> No
     english = {row[4]: row for row in _rows(csv_text(_report(), translator("en"), str), ",")[1:]}
     assert english["satisfaction/all/average"][3] == "4.083"
     assert english.keys() == {row[4] for row in rows[1:]}  # the same keys in every language
+
+
+def test_a_department_named_other_is_not_the_hidden_remainder() -> None:
+    rows = _rows(csv_text(_report(), translator("en"), str), ",")
+    people = {row[4]: (row[1], row[3]) for row in rows if row[0] == "Participation"}
+    assert people["participation/department:other/people"] == ("department: other", "12")
+    assert people["participation/hidden:department/people"] == (
+        "smaller groups together",
+        "hidden (fewer than k)",
+    )

@@ -273,8 +273,8 @@ def test_the_csv_never_holds_a_hidden_figure(db: Database) -> None:
     figures = [row for row in rows if row[2] != "comment"]  # comments say "note Sales 3"
     assert not [row for row in figures if "Legal" in str(row) or "Sales" in str(row)]
     by_key = {row[4]: row[3] for row in figures[1:]}
-    assert by_key["satisfaction/department:other/average"] == "hidden (fewer than k)"
-    assert by_key["participation/department:other/people"] == "hidden (fewer than k)"
+    assert by_key["satisfaction/hidden:department/average"] == "hidden (fewer than k)"
+    assert by_key["participation/hidden:department/people"] == "hidden (fewer than k)"
     assert by_key["satisfaction/all/respondents"] == "10"
 
 
@@ -470,8 +470,21 @@ def test_pairs_at_risk_are_counted_only_among_at_least_k_pairs_active_now(db: Da
     # Six pairs were active in October, but only one is today: "1 at risk" would name it.
     october = _period_report(db, "2026-10")
     assert october.active_pairs == 6 and october.at_risk is None
+    # Five pairs active, one of them at risk: four fine ones are too few to hide it among.
     _pairs(db, 4)
+    assert _period_report(db, "2026-10").at_risk is None
+    _pairs(db, 1)
     assert _period_report(db, "2026-10").at_risk == 1
+
+
+def test_pairs_at_risk_are_hidden_when_nearly_every_pair_is(db: Database) -> None:
+    wipe(db)
+    pairs = _pairs(db, 6)
+    for pair_id in pairs[:5]:
+        for day in (7, 14, 21):
+            _meet(db, pair_id, dt.date(2026, 10, day), MeetingStatus.MISSED)
+    # "5 of 6 at risk": HR, knowing the one pair that met, would know it of all the others.
+    assert _period_report(db, "2026-10").at_risk is None
 
 
 def test_people_who_left_in_the_last_30_days_are_counted_in_30d(db: Database) -> None:
@@ -507,6 +520,54 @@ def test_a_past_report_reads_the_same_after_someone_leaves(db: Database) -> None
     assert before.ratings is not None and after.ratings is not None
     assert after.ratings.distribution == before.ratings.distribution == (1, 0, 0, 6, 0)
     assert after.ratings.average == before.ratings.average
-    assert after.comments == before.comments
-    # Only the count of people who rated says that one of them is gone.
+    # Only counts say that one of them is gone: people who rated, and comments (whose text
+    # is deleted, and retention must not find them any more).
     assert (before.respondents, after.respondents) == (7, 6)
+    assert (before.comments["learned"], after.comments["learned"]) == (7, 6)
+
+
+def test_a_leavers_kept_ratings_never_form_a_visible_difference(db: Database) -> None:
+    # Legal's only rater leaves: their rating stays in the sums but nobody counts for it.
+    # All minus the visible departments would be exactly that rating, so Legal's cell is
+    # hidden as a small one and Sales with it.
+    from bot.services import enrollment
+
+    wipe(db)
+    _seed(db, {"Sales": (6, [4] * 6), "Legal": (1, [1])})
+    with db.sessions.begin() as s:
+        assert enrollment.leave(session=s, team_id="T0001", user_id="UE00007")
+    report = _report(db)
+    assert report.ratings is not None and report.ratings.distribution == (1, 0, 0, 6, 0)
+    assert report.by_department == [] and report.by_department_hidden
+    assert report.by_role == [] and report.by_role_hidden
+
+
+def test_one_small_week_beside_empty_weeks_hides_every_week(db: Database) -> None:
+    wipe(db)
+    pairs = _pairs(db, 5)
+    for pair_id in pairs:
+        _meet(db, pair_id, dt.date(2026, 10, 7), MeetingStatus.MISSED)
+    for pair_id in pairs[:3]:
+        _meet(db, pair_id, dt.date(2026, 10, 14), MeetingStatus.MET)
+    report = _period_report(db, "2026-10")
+    assert report.activity is not None and report.activity["met"] == 3
+    # Shown as "3 met"; zero weeks beside one hidden week would give it away.
+    assert report.met_per_week and all(n is None for _, n in report.met_per_week)
+
+
+def test_the_weekly_chart_ends_this_week_and_an_open_month_says_so(db: Database) -> None:
+    wipe(db)
+    for pair_id in _pairs(db, 6):
+        _meet(db, pair_id, dt.date(2026, 10, 7), MeetingStatus.MET)
+    everything = _period_report(db, "all")  # the current quarter, up to TODAY (Tue 1 Dec)
+    assert everything.met_per_week[-1][0] == dt.date(2026, 11, 30)
+    assert everything.met_per_week[0][0] == dt.date(2026, 9, 28)
+    assert _period_report(db, "2026-12").ongoing and _period_report(db, "2026-Q4").ongoing
+    assert not _period_report(db, "2026-11").ongoing
+    with db.sessions() as s:
+        # On the month's last day, that day is still to come.
+        last_day = dt.date(2026, 11, 30)
+        november = build_report(
+            "T0001", parse_period("2026-11", last_day), session=s, today=last_day
+        )
+    assert november.ongoing

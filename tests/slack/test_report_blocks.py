@@ -74,13 +74,13 @@ def test_german_numbers_plurals_and_a_period_that_is_not_over() -> None:
         mentors=1,
         mentees=2,
         active_pairs=1,
-        ratings=_ratings(6),
+        ratings=_ratings(6, average=3.34),
         ongoing=True,
-        trend=[TrendPoint("2026-10", 3, None, None, 3.25)],
+        trend=[TrendPoint("2026-10", 3, None, None, 3.34)],
     )
     german = _text(report, "de")
     assert "1 Mentor:in, 2 Mentees; 1 aktives Paar" in german
-    assert "⌀ 3,2 " in german or "⌀ 3,3 " in german
+    assert "⌀ 3,3 von 6 Personen" in german and "⌀ Bewertung 3,3" in german
     assert "2026-10 ist noch nicht vorbei" in german
     english = _text(report)
     assert "1 mentor, 2 mentees; 1 active pair" in english
@@ -92,6 +92,8 @@ def test_an_empty_past_period_does_not_say_nobody_has_joined_yet() -> None:
     assert "Nobody was in the programme in 2026-10" in _text(empty)
     days = Report(team_id="T0001", period=Period("30d", "days", OCTOBER.start, OCTOBER.end), k=5)
     assert "Nobody has joined the programme yet" in _text(days)
+    this_month = Report(team_id="T0001", period=OCTOBER, k=5, ongoing=True)
+    assert "Nobody has joined the programme yet" in _text(this_month)
 
 
 def test_a_period_typed_with_backticks_is_echoed_without_breaking_the_code_span() -> None:

@@ -72,7 +72,7 @@ def test_an_hr_admin_gets_the_report_a_chart_and_a_csv_in_their_dm(running: Runn
     png = files["mentoring-report-2026-10.png"]
     assert png.startswith(b"\x89PNG")
     (chart,) = [f for f in running.fake.files.values() if f["name"].endswith(".png")]
-    assert "Chart of the mentoring report 2026-10" in chart["alt_txt"]
+    assert chart["alt_txt"].startswith("Reverse mentoring report: 2026-10. Chart: jour fixes")
     csv_text = files["mentoring-report-2026-10.csv"].decode()
     assert csv_text.startswith("\ufeffSection,Group,Figure,Value,Key")
     assert "department: Legal" not in csv_text and "department: Finance" not in csv_text

@@ -47,7 +47,7 @@ def _pct(share: float | None, t: Translator) -> str:
 
 def _one_decimal(value: float, t: Translator) -> str:
     """3.3 in English, 3,3 in German."""
-    return str(format_decimal(round(value, 1), format="0.0", locale=t.language))
+    return str(format_decimal(value, format="0.0", locale=t.language))
 
 
 def _by_size(slices: list[Slice]) -> list[Slice]:
@@ -103,7 +103,7 @@ def report_message(
     title = report_title(t, report.period)
     blocks: list[Block] = [HeaderBlock(text=plain(title[:150]))]
     if report.empty:
-        if report.period.kind in ("days", "all"):
+        if report.period.kind in ("days", "all") or report.ongoing:
             nothing = t._("Nobody has joined the programme yet, so there is nothing to report.")
         else:
             nothing = t._(
