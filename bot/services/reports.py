@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services.jour_fixe import pairs_at_risk_query
@@ -187,8 +187,8 @@ def suppress(counts: Mapping[str, int], k: int, forced: Iterable[str] = ()) -> s
 
 def _breakdown(
     rows: Iterable[tuple[str, int, Mapping[str, Any]]], k: int, forced: Iterable[str] = ()
-) -> tuple[list[Slice], bool]:
-    """Slices with hidden figures where `suppress` says so; True if any slice was hidden."""
+) -> tuple[list[Slice], set[str]]:
+    """The visible slices, and the keys `suppress` hides."""
     forced = set(forced)
     # A slice nobody answered in is no slice, unless it holds answers of people who left.
     rows = [row for row in rows if row[1] > 0 or row[0] in forced]
@@ -198,7 +198,7 @@ def _breakdown(
         for key, n, figures in sorted(rows, key=lambda r: r[0])
         if key not in hidden
     ]
-    return slices, bool(hidden)
+    return slices, hidden
 
 
 # --------------------------------------------------------------------------- the report
@@ -344,9 +344,10 @@ def _participation(report: Report, trend: Sequence[Period], session: Session) ->
         )
         or 0
     )
-    report.departments, report.departments_hidden = _breakdown(
+    report.departments, hidden = _breakdown(
         ((str(row[0]), int(row[1] or 0), {}) for row in rows), report.k
     )
+    report.departments_hidden = bool(hidden)
     return totals[5:]
 
 
@@ -546,42 +547,132 @@ def _trend_ratings(
     return averages
 
 
-def _satisfaction(report: Report, cells: list[_Cell], session: Session) -> None:
-    team, period, k = report.team_id, report.period, report.k
-    everyone = _ratings_of(cells)
-    report.polls = sum(c.polls for c in cells)
-    report.respondents = everyone.respondents
-    report.ratings = everyone if everyone.respondents >= k else None
-    report.comments = {name: sum(c.texts[name] for c in cells) for name in ANSWER_TEXT_FIELDS}
-    if report.ratings is None:
-        return  # no breakdown, and no comments, of what is too small to show as a whole
-    # Role and department are two views of the same role x department cells: a slice that
-    # holds a cell below k is hidden in both, or one view minus the other would show that
-    # cell (six mentors in IT, one mentee in IT: "IT" minus "mentors" is the mentee).
-    # A cell may hold ratings of people who have left (kept in the sums, no longer counted as
-    # respondents): with fewer than k counted, even none, it is small all the same.
+_VIEWS = (("role", "by_role"), ("department", "by_department"))
+
+
+def _views(
+    cells: list[_Cell], k: int, forced: Mapping[str, set[str]] | None = None
+) -> dict[str, tuple[list[Slice], set[str]]]:
+    """Per view (role, department): the visible slices and the hidden keys.
+
+    Role and department are two views of the same role x department cells: a slice that
+    holds a cell below k is hidden in both, or one view minus the other would show that
+    cell (six mentors in IT, one mentee in IT: "IT" minus "mentors" is the mentee). A cell
+    may hold ratings of people who have left (kept in the sums, no longer counted as
+    respondents): with fewer than k counted, even none, it is small all the same.
+    """
     small = [c for c in cells if c.respondents < k and (c.respondents or any(c.dist))]
-    for attribute, target in (("role", "by_role"), ("department", "by_department")):
+    out = {}
+    for attribute, _ in _VIEWS:
         groups: dict[str, list[_Cell]] = {}
         for cell in cells:
             groups.setdefault(getattr(cell, attribute), []).append(cell)
-        slices, hidden = _breakdown(
+        out[attribute] = _breakdown(
             (
                 (name, ratings.respondents, {"ratings": ratings})
                 for name, ratings in ((n, _ratings_of(g)) for n, g in groups.items())
             ),
             k,
-            forced={getattr(c, attribute) for c in small},
+            forced={getattr(c, attribute) for c in small} | (forced or {}).get(attribute, set()),
         )
+    return out
+
+
+def _written(team: str, period: Period, name: str) -> Any:
+    # `answer_texts <> 0` lets the database read the small index of polls with text.
+    return and_(_polls_of(team, period), Poll.answer_texts != 0, _has_text(name))
+
+
+def _texts_shown(team: str, period: Period, n: int, name: str, k: int, session: Session) -> bool:
+    """Whether the comments of one field are shown: at least THEMES_MIN, by at least k."""
+    return n >= THEMES_MIN and _at_least(k, _people(_written(team, period, name)), session)
+
+
+@dataclass
+class _Guard:
+    """What a quarter report must hide because one of its months' reports hides it: the
+    quarter minus the months shown would give the hidden month."""
+
+    total: bool = False
+    forced: dict[str, set[str]] = field(default_factory=dict)
+    texts: set[str] = field(default_factory=set)
+
+
+def _months_of(quarter: Period) -> list[Period]:
+    assert quarter.start is not None
+    starts = [_add_months(quarter.start, i) for i in range(3)]
+    return [Period(f"{d:%Y-%m}", "month", d, _add_months(d, 1)) for d in starts]
+
+
+def _month_guard(team: str, quarter: Period, k: int, session: Session) -> _Guard:
+    """Hide in the quarter what its months hide, unless the hidden months together are at
+    least k people (comments: THEMES_MIN comments by k people) in at least two months."""
+    months = _months_of(quarter)
+    cells = {m.label: _poll_cells(team, m, session) for m in months}
+    total_hidden: list[Period] = []
+    slices_hidden: dict[tuple[str, str], list[Period]] = {}
+    texts_hidden: dict[str, list[Period]] = {}
+    for m in months:
+        these = cells[m.label]
+        shown = sum(c.respondents for c in these) >= k
+        if not shown and any(c.respondents or any(c.dist) for c in these):
+            total_hidden.append(m)
+        views = _views(these, k) if shown else {}
+        for attribute, _ in _VIEWS:
+            with_data = {getattr(c, attribute) for c in these if c.respondents or any(c.dist)}
+            hidden_keys = views[attribute][1] if shown else with_data
+            for key in hidden_keys & with_data:
+                slices_hidden.setdefault((attribute, key), []).append(m)
+        for name in ANSWER_TEXT_FIELDS:
+            n = sum(c.texts[name] for c in these)
+            if n and not (shown and _texts_shown(team, m, n, name, k, session)):
+                texts_hidden.setdefault(name, []).append(m)
+
+    def rated(hidden: list[Period], *where: Any) -> bool:
+        if len(hidden) < 2:
+            return False
+        polls = or_(*(_polls_of(team, m) for m in hidden))
+        people = _people(polls, Poll.answer_rating.is_not(None), *where)
+        if where:
+            people = people.join(Participant, Participant.id == Poll.participant_id)
+        return _at_least(k, people, session)
+
+    guard = _Guard(total=bool(total_hidden) and not rated(total_hidden))
+    column = {"role": Participant.role, "department": func.coalesce(Participant.department, "")}
+    for (attribute, key), in_months in slices_hidden.items():
+        if not rated(in_months, column[attribute] == key):
+            guard.forced.setdefault(attribute, set()).add(key)
+    for name, in_months in texts_hidden.items():
+        n = sum(sum(c.texts[name] for c in cells[m.label]) for m in in_months)
+        written = or_(*(_written(team, m, name) for m in in_months))
+        if len(in_months) < 2 or n < THEMES_MIN or not _at_least(k, _people(written), session):
+            guard.texts.add(name)
+    return guard
+
+
+def _satisfaction(
+    report: Report, cells: list[_Cell], session: Session, guard: _Guard | None = None
+) -> None:
+    team, period, k = report.team_id, report.period, report.k
+    guard = guard or _Guard()
+    everyone = _ratings_of(cells)
+    report.polls = sum(c.polls for c in cells)
+    report.respondents = everyone.respondents
+    shown = everyone.respondents >= k and not guard.total
+    report.ratings = everyone if shown else None
+    report.comments = {name: sum(c.texts[name] for c in cells) for name in ANSWER_TEXT_FIELDS}
+    if report.ratings is None:
+        return  # no breakdown, and no comments, of what is too small to show as a whole
+    for attribute, (slices, hidden) in _views(cells, k, guard.forced).items():
+        target = dict(_VIEWS)[attribute]
         setattr(report, target, slices)
-        setattr(report, f"{target}_hidden", hidden)
+        setattr(report, f"{target}_hidden", bool(hidden))
     shuffle = random.SystemRandom().shuffle
     for name, n in report.comments.items():
-        # `answer_texts <> 0` lets the database read the small index of polls with text.
-        written = and_(_polls_of(team, period), Poll.answer_texts != 0, _has_text(name))
-        if n >= THEMES_MIN and _at_least(k, _people(written), session):
+        if name not in guard.texts and _texts_shown(team, period, n, name, k, session):
             # Only the text: no author, date, pair or order that could point back to anyone.
             # A random sample of at most THEMES_SAMPLE, drawn in the database.
+            written = _written(team, period, name)
             sample = select(Poll.id).where(written).order_by(func.random()).limit(THEMES_SAMPLE)
             column = getattr(PollAnswer, name)
             comments = [
@@ -721,7 +812,8 @@ def build_report(
     asked = periods if periods[-1] == period else [*periods, period]
 
     def from_polls(db: Session) -> None:
-        _satisfaction(report, _poll_cells(team_id, period, db), db)
+        guard = _month_guard(team_id, period, report.k, db) if period.kind == "quarter" else None
+        _satisfaction(report, _poll_cells(team_id, period, db), db, guard)
 
     def the_rest(
         db: Session,

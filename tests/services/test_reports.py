@@ -381,7 +381,9 @@ def test_someone_moving_department_during_a_report_without_a_snapshot_breaks_not
 _PEOPLE = itertools.count()
 
 
-def _pairs(db: Database, n: int, *, ended: dt.datetime | None = None) -> list[int]:
+def _pairs(
+    db: Database, n: int, *, ended: dt.datetime | None = None, department: str = "IT"
+) -> list[int]:
     created = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
     ids = []
     with db.sessions.begin() as s:
@@ -391,7 +393,7 @@ def _pairs(db: Database, n: int, *, ended: dt.datetime | None = None) -> list[in
                     team_id="T0001",
                     slack_user_id=f"U{role[:2].upper()}{next(_PEOPLE):05d}",
                     role=role,
-                    department="IT",
+                    department=department,
                     created_at=created,
                 )
                 for role in (Role.MENTOR, Role.MENTEE)
@@ -571,3 +573,84 @@ def test_the_weekly_chart_ends_this_week_and_an_open_month_says_so(db: Database)
             "T0001", parse_period("2026-11", last_day), session=s, today=last_day
         )
     assert november.ongoing
+
+
+# ------------------------------------------------- a quarter never gives away one of its months
+
+
+def _rated(db: Database, pairs: list[int], day: dt.date, rating: int, text: str = "") -> None:
+    """Each pair met on `day`, and its mentee rated it (and wrote `text`, if any)."""
+    with db.sessions.begin() as s:
+        for pair_id in pairs:
+            planned = dt.datetime.combine(day, dt.time(13), tzinfo=dt.UTC)
+            jf = JourFixe(
+                pair_id=pair_id, occurrence=day, planned_at=planned, status=MeetingStatus.MET
+            )
+            s.add(jf)
+            s.flush()
+            mentee = s.get_one(Pair, pair_id).mentee_id
+            poll = Poll(jour_fixe_id=jf.id, participant_id=mentee, team_id="T0001", occurrence=day)
+            s.add(poll)
+            s.flush()
+            s.add(PollAnswer(poll_id=poll.id, rating=rating, learned=text or None))
+
+
+def test_a_quarter_hides_its_ratings_when_one_month_alone_is_hidden(db: Database) -> None:
+    wipe(db)
+    many, one = _pairs(db, 6), _pairs(db, 1)
+    _rated(db, many, dt.date(2026, 7, 8), 4)
+    _rated(db, many, dt.date(2026, 8, 5), 4)
+    _rated(db, one, dt.date(2026, 9, 9), 1)  # September: one person, hidden in its report
+    assert _report(db, "2026-07").ratings is not None
+    assert _report(db, "2026-08").ratings is not None
+    assert _report(db, "2026-09").ratings is None
+    # Q3 minus July minus August would be September's one rating.
+    quarter = _report(db, "2026-Q3")
+    assert quarter.respondents == 7 and quarter.ratings is None
+
+
+def test_a_quarter_shows_months_hidden_together_when_they_hold_k_people(db: Database) -> None:
+    wipe(db)
+    many, few, others = _pairs(db, 6), _pairs(db, 3), _pairs(db, 3)
+    _rated(db, many, dt.date(2026, 7, 8), 4)
+    _rated(db, few, dt.date(2026, 8, 5), 2)
+    _rated(db, others, dt.date(2026, 9, 9), 1)
+    assert _report(db, "2026-08").ratings is None and _report(db, "2026-09").ratings is None
+    # Q3 minus July is August and September together: six people.
+    quarter = _report(db, "2026-Q3")
+    assert quarter.ratings is not None and quarter.ratings.respondents == 12
+    # The same three people in both hidden months are not six people.
+    wipe(db)
+    many, few = _pairs(db, 6), _pairs(db, 3)
+    _rated(db, many, dt.date(2026, 7, 8), 4)
+    _rated(db, few, dt.date(2026, 8, 5), 2)
+    _rated(db, few, dt.date(2026, 9, 9), 1)
+    assert _report(db, "2026-Q3").ratings is None
+
+
+def test_a_quarter_hides_a_department_that_one_of_its_months_hides(db: Database) -> None:
+    wipe(db)
+    sales, finance, legal = (
+        _pairs(db, n, department=d) for n, d in ((7, "Sales"), (8, "Finance"), (6, "Legal"))
+    )
+    for day in (dt.date(2026, 7, 8), dt.date(2026, 8, 5)):
+        _rated(db, sales + finance + legal, day, 4)
+    _rated(db, sales + finance[:6], dt.date(2026, 9, 9), 4)
+    _rated(db, legal[:1], dt.date(2026, 9, 9), 1)  # one Legal mentee in September
+    # September hides Legal, and Finance (six people) so that the rest does not give Legal.
+    assert {s.key for s in _report(db, "2026-09").by_department} == {"Sales"}
+    quarter = _report(db, "2026-Q3")
+    assert quarter.ratings is not None
+    # Q3's Legal minus July's and August's would be that one rating; Q3's Finance minus its
+    # months would be September's Finance, and with it Legal. Both stay hidden.
+    assert {s.key for s in quarter.by_department} == {"Sales"}
+
+
+def test_a_quarter_shows_no_comments_that_one_month_alone_hides(db: Database) -> None:
+    wipe(db)
+    many, one = _pairs(db, 10), _pairs(db, 1)
+    _rated(db, many, dt.date(2026, 7, 8), 4, text="July was useful")
+    _rated(db, one, dt.date(2026, 9, 9), 2, text="my mentor never listens")
+    assert "learned" in _report(db, "2026-07").themes
+    quarter = _report(db, "2026-Q3")
+    assert quarter.comments["learned"] == 11 and "learned" not in quarter.themes
