@@ -8,6 +8,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -496,6 +497,16 @@ def resume(*, session: Session, team_id: str, user_id: str) -> tuple[Participant
         _resume(participant)
         session.flush()
     return participant, was_paused
+
+
+def my_data(team_id: str, user_id: str, *, session: Session) -> dict[str, Any] | None:
+    """Everything stored about the person, for `/mentor mydata`: their export if they are
+    enrolled, else what an HR admin leaves (report requests, matching rounds); None if
+    there is nothing."""
+    participant = find_participant(team_id, user_id, session=session)
+    if participant is not None:
+        return privacy.export(participant, session=session)
+    return privacy.export_hr_traces(team_id, user_id, session=session)
 
 
 def leave(*, session: Session, team_id: str, user_id: str, now: dt.datetime | None = None) -> bool:

@@ -7,7 +7,7 @@ so nobody can store personal data that the export or the erasure does not know a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from sqlalchemy import delete, or_, select, update
@@ -226,9 +226,9 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
         delete(Poll)
         .where(Poll.participant_id == pid)
         .returning(Poll.team_id, Poll.occurrence, Poll.answer_rating)
-    ).all()
+    )
     # The triggers took the polls out of the sums; their anonymous share goes back in.
-    _keep_in_rollup(person, [(team, day, rating) for team, day, rating in gone], session=session)
+    _keep_in_rollup(person, gone, session=session)
     session.execute(delete(Outbox).where(Outbox.participant_id == pid))
     session.execute(delete(RepairRequest).where(RepairRequest.requested_by == pid))
     session.execute(
@@ -246,21 +246,13 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     )
     # The audit trail keeps each request and its month (when it was made, not when they
     # left), under the opaque id: "someone asked for a report in March" stays countable.
-    session.execute(
-        update(ReportAudit)
-        .where(
+    for audit in session.scalars(
+        select(ReportAudit).where(
             ReportAudit.team_id == person.team_id,
             ReportAudit.requested_by == person.slack_user_id,
         )
-        .values(requested_by=opaque_id)
-        .execution_options(synchronize_session=False)
-    )
-    for audit in session.scalars(
-        select(ReportAudit).where(
-            ReportAudit.team_id == person.team_id, ReportAudit.requested_by == opaque_id
-        )
     ):
-        audit.requested_at = month_start(audit.requested_at)
+        audit.requested_by, audit.requested_at = opaque_id, month_start(audit.requested_at)
     # Matching rounds an HR admin asked for or decided on name them by Slack id.
     for column in (MatchRound.requested_by, MatchRound.decided_by):
         session.execute(
@@ -287,9 +279,7 @@ def erase_feedback_and_traces(person: Participant, *, session: Session, opaque_i
     )
 
 
-def _keep_in_rollup(
-    person: Participant, polls: Sequence[tuple[str, dt.date, int | None]], *, session: Session
-) -> None:
+def _keep_in_rollup(person: Participant, polls: Iterable[Any], *, session: Session) -> None:
     """Add deleted polls (team, day, rating) back to the person's role and department cell:
     their number and ratings, not their texts (which are gone, and retention would no
     longer find them)."""

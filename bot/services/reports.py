@@ -433,6 +433,11 @@ class _Cell:
     # Per text field: how many answers hold text in it.
     texts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANSWER_TEXT_FIELDS, 0))
 
+    @property
+    def answered(self) -> bool:
+        """Someone counted rated here, or the sums hold ratings of people who have left."""
+        return bool(self.respondents or any(self.dist))
+
 
 def _ratings_of(cells: Iterable[_Cell]) -> Ratings:
     cells = list(cells)
@@ -561,7 +566,7 @@ def _views(
     may hold ratings of people who have left (kept in the sums, no longer counted as
     respondents): with fewer than k counted, even none, it is small all the same.
     """
-    small = [c for c in cells if c.respondents < k and (c.respondents or any(c.dist))]
+    small = [c for c in cells if c.answered and c.respondents < k]
     out = {}
     for attribute, _ in _VIEWS:
         groups: dict[str, list[_Cell]] = {}
@@ -615,11 +620,11 @@ def _month_guard(team: str, quarter: Period, k: int, session: Session) -> _Guard
     for m in months:
         these = cells[m.label]
         shown = sum(c.respondents for c in these) >= k
-        if not shown and any(c.respondents or any(c.dist) for c in these):
+        if not shown and any(c.answered for c in these):
             total_hidden.append(m)
         views = _views(these, k) if shown else {}
         for attribute, _ in _VIEWS:
-            with_data = {getattr(c, attribute) for c in these if c.respondents or any(c.dist)}
+            with_data = {getattr(c, attribute) for c in these if c.answered}
             hidden_keys = views[attribute][1] if shown else with_data
             for key in hidden_keys & with_data:
                 slices_hidden.setdefault((attribute, key), []).append(m)
@@ -711,15 +716,12 @@ def _at_risk_now(team: str, k: int, session: Session) -> int | None:
     Hidden unless at least k pairs are active today, and unless at least k of them are not
     at risk (when nearly every pair is at risk, the count says it of each pair HR paired).
     """
-    active = select(Pair.id).where(Pair.team_id == team, Pair.status == PairStatus.ACTIVE)
-    if not _at_least(k, active, session):
+    active = select(func.count()).where(Pair.team_id == team, Pair.status == PairStatus.ACTIVE)
+    pairs = int(session.scalar(active) or 0)
+    if pairs < k:
         return None
     at_risk = int(session.scalar(select(func.count()).select_from(pairs_at_risk_query(team))) or 0)
-    if at_risk:
-        active_now = int(session.scalar(select(func.count()).select_from(active.subquery())) or 0)
-        if active_now - at_risk < k:
-            return None
-    return at_risk
+    return at_risk if pairs - at_risk >= k else None
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -737,8 +739,9 @@ def _met_per_week(
     is another one where the total minus the visible weeks would give it). If the hidden
     weeks cannot be made at least k meetings in at least two weeks, all weeks are hidden.
     """
+    assert span.start is not None  # a month, quarter or day count, never `all`
     last = _monday(min(span.end - dt.timedelta(days=1), today))
-    first = _monday(span.start) if span.start else last
+    first = _monday(span.start)
     weeks = {first + dt.timedelta(weeks=i): 0 for i in range((last - first).days // 7 + 1)}
     for day, status, n in days:
         if status == MeetingStatus.MET.value and span.contains(day) and _monday(day) in weeks:

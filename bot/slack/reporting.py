@@ -29,6 +29,10 @@ def deliver_report(
     Returns whether every file arrived. The text goes out whatever happened to the files.
     """
     labels = {s.key: skill_label(catalog, s.key, t.language) for s in report.skills}
+
+    def label(key: str) -> str:
+        return labels.get(key, key)
+
     title = report_blocks.report_title(t, report.period)
     stem = f"mentoring-report-{report.period.label}"
     notes = []
@@ -36,7 +40,7 @@ def deliver_report(
     if not report.empty and not upload_quietly(
         client,
         channel,
-        render_chart(report, t, lambda key: labels.get(key, key)),
+        render_chart(report, t, label),
         filename=f"{stem}.png",
         title=title,
         alt_text=chart_alt_text(title, t),
@@ -47,7 +51,7 @@ def deliver_report(
     if csv and not upload_quietly(
         client,
         channel,
-        csv_text(report, t, lambda key: labels.get(key, key)),
+        csv_text(report, t, label),
         filename=f"{stem}.csv",
         title=title,
         what="report CSV",

@@ -237,10 +237,12 @@ def report_message(
     for name, texts in report.themes.items():
         # As many whole quotes as fit in one section, and the heading says how many.
         quotes: list[str] = []
-        for text in texts[:THEMES_SHOWN]:
-            if sum(len(q) + 1 for q in quotes) + len(_quote(text)) > THEMES_BUDGET:
+        room = THEMES_BUDGET
+        for quote in map(_quote, texts[:THEMES_SHOWN]):
+            if len(quote) > room:
                 break
-            quotes.append(_quote(text))
+            quotes.append(quote)
+            room -= len(quote) + 1
         comment_blocks.append(
             section(
                 t._(

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.i18n import Translator
-from bot.services import enrollment, jour_fixe, pairing, privacy, reports
+from bot.services import enrollment, jour_fixe, pairing, reports
 from bot.services.clock import utc_now
 from bot.slack.blocks import messages
 from bot.slack.blocks import report as report_blocks
@@ -241,12 +241,7 @@ def _mydata(cmd: Invocation) -> None:
     """Send the person everything stored about them, as a JSON file in their DM."""
     deps = deps_of(cmd.context)
     with deps.unit_of_work() as session:
-        participant = enrollment.find_participant(cmd.team_id, cmd.user_id, session=session)
-        data: dict[str, Any] | None
-        if participant is not None:
-            data = privacy.export(participant, session=session)
-        else:  # not in the programme, but an HR admin's requests are stored too
-            data = privacy.export_hr_traces(cmd.team_id, cmd.user_id, session=session)
+        data = enrollment.my_data(cmd.team_id, cmd.user_id, session=session)
     if data is None:
         cmd.reply(messages.not_enrolled(cmd.t))
         return
